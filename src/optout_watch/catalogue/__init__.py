@@ -1,0 +1,1 @@
+"""The catalogue: models, YAML loading with positions, schema generation and export."""

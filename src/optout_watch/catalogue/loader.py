@@ -1,0 +1,267 @@
+"""YAML → plain JSON-like data, with the line and column of every node.
+
+Catalogue files are edited by hand and arrive in pull requests from strangers, so this loader
+is deliberately narrower than `yaml.safe_load`:
+
+- only the JSON-compatible core of YAML: strings, integers, floats, `true`/`false`, `null`,
+  mappings and sequences. Dates stay strings (as editors see them) and `yes`/`no`/`on`/`off`
+  stay strings (YAML 1.2 behaviour), so the CLI and an editor using the JSON Schema agree;
+- explicit tags other than the core ones are refused, and so are aliases (no alias bombs);
+- duplicate keys are refused (PyYAML keeps the last one silently);
+- files must be UTF-8, indented with spaces, and at most `max_bytes` long.
+
+Every refusal is a `LoadError` with a stable code, a 1-based line and column, and a message that
+says how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+import yaml.cyaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+MAX_BYTES = 1024 * 1024
+#: Deeper nesting than any catalogue needs; bounds recursion on hostile input.
+MAX_DEPTH = 64
+
+JsonPath = tuple[str | int, ...]
+
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null")}
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int
+    column: int
+
+
+class LoadError(Exception):
+    """A file that cannot be turned into data; `code` is a stable rule code (OW1xx)."""
+
+    def __init__(self, code: str, message: str, position: Position) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.position = position
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A loaded YAML file: its data and where each value and each key stands."""
+
+    path: Path
+    data: Any
+    lines: tuple[str, ...]
+    value_positions: Mapping[JsonPath, Position]
+    key_positions: Mapping[JsonPath, Position]
+
+    def locate(self, json_path: JsonPath, *, key: bool = False) -> Position:
+        """Where `json_path` stands; for a path that does not exist (a missing key), the
+        nearest existing ancestor. `key=True` points at a mapping member's key."""
+        if key and json_path in self.key_positions:
+            return self.key_positions[json_path]
+        for end in range(len(json_path), -1, -1):
+            found = self.value_positions.get(json_path[:end])
+            if found is not None:
+                return found
+        return Position(1, 1)
+
+
+class _CoreResolver(BaseResolver):
+    """YAML 1.2 core schema: no timestamps, no yes/no booleans, no merge keys."""
+
+
+_CoreResolver.add_implicit_resolver(
+    _CORE + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_CoreResolver.add_implicit_resolver(
+    _CORE + "int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_CoreResolver.add_implicit_resolver(
+    _CORE + "float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+_CoreResolver.add_implicit_resolver(
+    _CORE + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+_ComposerBase: tuple[type, ...]
+if yaml.__with_libyaml__:
+    # libyaml's parser is several times faster; positions and resolution behave the same.
+    _ComposerBase = (yaml.cyaml.CParser,)
+else:  # pragma: no cover - depends on how PyYAML was built
+    _ComposerBase = (Reader, Scanner, Parser, Composer)
+
+
+class _CoreComposer(*_ComposerBase, _CoreResolver):  # type: ignore[misc]
+    def __init__(self, stream: str) -> None:
+        _ComposerBase[0].__init__(self, stream)
+        if len(_ComposerBase) > 1:  # pragma: no cover - the pure-Python pipeline
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+def _position(node: Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node tree into data, recording positions and refusing hazards."""
+
+    def __init__(self) -> None:
+        self.value_positions: dict[JsonPath, Position] = {}
+        self.key_positions: dict[JsonPath, Position] = {}
+        self._seen: dict[int, Position] = {}
+        self._scalars = SafeConstructor()
+
+    def build(self, node: Node, path: JsonPath = ()) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise LoadError(
+                "OW103",
+                f"nesting deeper than {MAX_DEPTH} levels; flatten the structure",
+                _position(node),
+            )
+        first = self._seen.get(id(node))
+        if first is not None:
+            # The composer hands back the anchored node itself for an alias.
+            raise LoadError(
+                "OW106",
+                f"alias to the anchor defined at line {first.line}: aliases are not allowed "
+                "in the catalogue; write the value out in full",
+                self.key_positions.get(path, first),
+            )
+        self._seen[id(node)] = _position(node)
+        self.value_positions[path] = _position(node)
+        if isinstance(node, ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                raise LoadError(
+                    "OW105",
+                    f"tag {node.tag!r} is not allowed; remove it and write a plain value",
+                    _position(node),
+                )
+            return self._scalars.construct_object(node)
+        if isinstance(node, SequenceNode):
+            self._require_tag(node, "seq")
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            self._require_tag(node, "map")
+            return self._build_mapping(node, path)
+        raise LoadError("OW103", "unsupported YAML node", _position(node))  # pragma: no cover
+
+    @staticmethod
+    def _require_tag(node: Node, kind: str) -> None:
+        if node.tag != _CORE + kind:
+            raise LoadError(
+                "OW105",
+                f"tag {node.tag!r} is not allowed; remove it",
+                _position(node),
+            )
+
+    def _build_mapping(self, node: MappingNode, path: JsonPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+                raise LoadError(
+                    "OW103", "mapping keys must be plain words", _position(key_node)
+                )
+            key = str(key_node.value)
+            if key in first_lines:
+                raise LoadError(
+                    "OW104",
+                    f"duplicate key {key!r} (first at line {first_lines[key]}); "
+                    "keep one of the two",
+                    _position(key_node),
+                )
+            first_lines[key] = key_node.start_mark.line + 1
+            self.key_positions[(*path, key)] = _position(key_node)
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise LoadError(
+            "OW101",
+            f"not UTF-8: byte 0x{raw[error.start]:02X} cannot be decoded; "
+            "save the file as UTF-8",
+            Position(line, column),
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _refuse_tab_indentation(lines: tuple[str, ...]) -> None:
+    for number, line in enumerate(lines, start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            raise LoadError(
+                "OW107",
+                "tab used for indentation; YAML needs spaces: replace the tab with spaces",
+                Position(number, indent.index("\t") + 1),
+            )
+
+
+def _too_large(size: int, max_bytes: int) -> LoadError:
+    return LoadError(
+        "OW102",
+        f"file is {size:,} bytes, over the limit of {max_bytes:,}; split it or trim it",
+        Position(1, 1),
+    )
+
+
+def parse_document(raw: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
+    """Parse the bytes of one catalogue file; raises `LoadError`."""
+    if len(raw) > max_bytes:
+        raise _too_large(len(raw), max_bytes)
+    text = _decode(raw)
+    lines = tuple(text.splitlines())
+    _refuse_tab_indentation(lines)
+    composer = _CoreComposer(text)
+    try:
+        node = composer.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        raise LoadError("OW103", f"YAML syntax error: {problem}", position) from None
+    finally:
+        composer.dispose()
+    builder = _Builder()
+    data = builder.build(node) if node is not None else None
+    return Document(
+        path=path,
+        data=data,
+        lines=lines,
+        value_positions=builder.value_positions,
+        key_positions=builder.key_positions,
+    )
+
+
+def load_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
+    """Read and parse one file; the size is checked before the whole file is read."""
+    with path.open("rb") as stream:
+        raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise _too_large(path.stat().st_size, max_bytes)
+    return parse_document(raw, path, max_bytes=max_bytes)

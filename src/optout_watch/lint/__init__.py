@@ -1,0 +1,1 @@
+"""Validation of catalogue files: the rule registry, the runner and the output formats."""

@@ -1,0 +1,81 @@
+"""Output formats of `validate`: small classes behind one protocol, chosen by name."""
+
+from __future__ import annotations
+
+import json
+from typing import Protocol
+
+from optout_watch.annotations import annotation
+from optout_watch.lint.diagnostics import Severity
+from optout_watch.lint.runner import ValidationResult
+
+
+class ValidationFormat(Protocol):
+    def render(self, result: ValidationResult) -> str: ...
+
+
+def _summary(result: ValidationResult) -> str:
+    if not result.diagnostics:
+        return f"{result.files} files checked: no problems."
+    return (
+        f"{result.files} files checked: {result.errors} errors, {result.warnings} warnings."
+    )
+
+
+class TextFormat:
+    """`path:line:col: CODE message`, one per line, as compilers and linters print."""
+
+    def render(self, result: ValidationResult) -> str:
+        lines = [
+            f"{d.location()}: {d.code} "
+            + ("(warning) " if d.severity is Severity.WARNING else "")
+            + d.message
+            for d in result.diagnostics
+        ]
+        return "\n".join([*lines, _summary(result)]) + "\n"
+
+
+class JsonFormat:
+    def render(self, result: ValidationResult) -> str:
+        document = {
+            "files": result.files,
+            "errors": result.errors,
+            "warnings": result.warnings,
+            "diagnostics": [
+                {
+                    "path": d.path,
+                    "line": d.line,
+                    "column": d.column,
+                    "code": d.code,
+                    "severity": str(d.severity),
+                    "message": d.message,
+                }
+                for d in result.diagnostics
+            ],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+class GitHubFormat:
+    """Workflow commands: GitHub shows each problem on its line in the pull request."""
+
+    def render(self, result: ValidationResult) -> str:
+        lines = [
+            annotation(
+                str(d.severity),
+                d.message,
+                file=d.path,
+                line=d.line,
+                column=d.column,
+                title=d.code,
+            )
+            for d in result.diagnostics
+        ]
+        return "\n".join([*lines, _summary(result)]) + "\n"
+
+
+VALIDATION_FORMATS: dict[str, ValidationFormat] = {
+    "text": TextFormat(),
+    "json": JsonFormat(),
+    "github": GitHubFormat(),
+}

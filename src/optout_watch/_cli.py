@@ -123,9 +123,7 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def _validate(
-    args: argparse.Namespace, config: Config, paths: Sequence[Path]
-) -> ValidationResult:
+def _validate(args: argparse.Namespace, config: Config, paths: Sequence[Path]) -> ValidationResult:
     selection = Selection(
         select=_csv(getattr(args, "select", None)) or config.select,
         ignore=config.ignore + _csv(getattr(args, "ignore", None)),
@@ -149,7 +147,7 @@ def _run_validate(args: argparse.Namespace, config: Config, streams: _Streams) -
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
-def _run_rules(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
+def _run_rules(_args: argparse.Namespace, _config: Config, streams: _Streams) -> int:
     for rule in RULES:
         streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
     return EXIT_OK
@@ -170,7 +168,7 @@ def _run_export(args: argparse.Namespace, config: Config, streams: _Streams) -> 
     return EXIT_OK
 
 
-def _run_schema(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
+def _run_schema(args: argparse.Namespace, _config: Config, streams: _Streams) -> int:
     stale: list[str] = []
     for name, generate in COMMITTED_SCHEMAS.items():
         path = args.output / name
@@ -184,9 +182,7 @@ def _run_schema(args: argparse.Namespace, config: Config, streams: _Streams) -> 
             write_text_atomic(path, text)
             streams.info(f"wrote {path}")
     if stale:
-        streams.err.write(
-            f"{', '.join(stale)}: out of date with the models; run `nox -s schema`\n"
-        )
+        streams.err.write(f"{', '.join(stale)}: out of date with the models; run `nox -s schema`\n")
         return EXIT_FINDINGS
     return EXIT_OK
 

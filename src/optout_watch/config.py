@@ -42,7 +42,7 @@ def _codes(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: expected a list of rule codes such as [\"OW601\"]")
+        raise ConfigError(f'{where}: expected a list of rule codes such as ["OW601"]')
     return tuple(value)
 
 
@@ -50,7 +50,9 @@ def _whole_number(minimum: int) -> Callable[[Any, str], int]:
     def parse(value: Any, where: str) -> int:
         text = str(value).strip()
         if isinstance(value, bool) or not text.isdigit() or int(text) < minimum:
-            raise ConfigError(f"{where}: expected a whole number of at least {minimum}, got {value!r}")
+            raise ConfigError(
+                f"{where}: expected a whole number of at least {minimum}, got {value!r}"
+            )
         return int(text)
 
     return parse
@@ -141,9 +143,7 @@ def _apply(config: Config, key: str, value: Any, where: str, base: Path | None) 
     return replace(config, **{name: parsed})
 
 
-def load_config(
-    explicit: Path | None, *, cwd: Path, environ: Mapping[str, str]
-) -> Config:
+def load_config(explicit: Path | None, *, cwd: Path, environ: Mapping[str, str]) -> Config:
     """The settings in force; raises ConfigError with a located message."""
     config = Config()
     path = explicit if explicit is not None else find_pyproject(cwd)

@@ -48,11 +48,10 @@ def decode_html(body: bytes, content_type: str | None = None) -> DecodedText:
         candidates.append((_known(match.group(1)), "header"))
     if match_meta := _META_CHARSET.search(body[:_META_SCAN_BYTES]):
         candidates.append((_known(match_meta.group(1).decode("ascii", "replace")), "meta"))
-    for encoding, source in candidates:
-        if encoding is not None:
-            # Browsers read "iso-8859-1" as Windows-1252; so do we.
-            if encoding in {"latin-1", "iso8859-1", "ascii"}:
-                encoding = "cp1252"
+    for label, source in candidates:
+        if label is not None:
+            # Browsers read "iso-8859-1" and "ascii" as Windows-1252; so do we.
+            encoding = "cp1252" if label in {"latin-1", "iso8859-1", "ascii"} else label
             return DecodedText(body.decode(encoding, "replace"), encoding, source)
     try:
         return DecodedText(body.decode("utf-8"), "utf-8", "utf-8")

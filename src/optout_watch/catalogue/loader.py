@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-import yaml.cyaml
+import yaml.reader
+from yaml._yaml import CParser
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -99,22 +100,25 @@ _CoreResolver.add_implicit_resolver(
     _CORE + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
 
-_ComposerBase: tuple[type, ...]
-if yaml.__with_libyaml__:
-    # libyaml's parser is several times faster; positions and resolution behave the same.
-    _ComposerBase = (yaml.cyaml.CParser,)
-else:  # pragma: no cover - depends on how PyYAML was built
-    _ComposerBase = (Reader, Scanner, Parser, Composer)
 
-
-class _CoreComposer(*_ComposerBase, _CoreResolver):  # type: ignore[misc]
+class _PyComposer(Reader, Scanner, Parser, Composer, _CoreResolver):
     def __init__(self, stream: str) -> None:
-        _ComposerBase[0].__init__(self, stream)
-        if len(_ComposerBase) > 1:  # pragma: no cover - the pure-Python pipeline
-            Scanner.__init__(self)
-            Parser.__init__(self)
-            Composer.__init__(self)
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
         _CoreResolver.__init__(self)
+
+
+class _LibYamlComposer(CParser, _CoreResolver):
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        _CoreResolver.__init__(self)
+
+
+def _composer(text: str) -> _PyComposer | _LibYamlComposer:
+    # libyaml's parser is several times faster; positions and resolution behave the same.
+    return _LibYamlComposer(text) if yaml.__with_libyaml__ else _PyComposer(text)
 
 
 def _position(node: Node) -> Position:
@@ -144,7 +148,8 @@ class _Builder:
                 "OW106",
                 f"alias to the anchor defined at line {first.line}: aliases are not allowed "
                 "in the catalogue; write the value out in full",
-                self.key_positions.get(path, first),
+                # Where the alias is used: its key, or else the collection holding it.
+                self.key_positions.get(path) or self.value_positions.get(path[:-1], first),
             )
         self._seen[id(node)] = _position(node)
         self.value_positions[path] = _position(node)
@@ -178,9 +183,7 @@ class _Builder:
         first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                raise LoadError(
-                    "OW103", "mapping keys must be plain words", _position(key_node)
-                )
+                raise LoadError("OW103", "mapping keys must be plain words", _position(key_node))
             key = str(key_node.value)
             if key in first_lines:
                 raise LoadError(
@@ -204,8 +207,7 @@ def _decode(raw: bytes) -> str:
         column = error.start - (before.rfind(b"\n") + 1) + 1
         raise LoadError(
             "OW101",
-            f"not UTF-8: byte 0x{raw[error.start]:02X} cannot be decoded; "
-            "save the file as UTF-8",
+            f"not UTF-8: byte 0x{raw[error.start]:02X} cannot be decoded; save the file as UTF-8",
             Position(line, column),
         ) from None
     return text.removeprefix("\ufeff")
@@ -237,7 +239,7 @@ def parse_document(raw: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> Doc
     text = _decode(raw)
     lines = tuple(text.splitlines())
     _refuse_tab_indentation(lines)
-    composer = _CoreComposer(text)
+    composer = _composer(text)
     try:
         node = composer.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -245,6 +247,14 @@ def parse_document(raw: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> Doc
         position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
         problem = " ".join(part for part in (error.context, error.problem) if part)
         raise LoadError("OW103", f"YAML syntax error: {problem}", position) from None
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        position = Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        raise LoadError(
+            "OW103",
+            f"character U+{error.character:04X} is not allowed in YAML; remove it",
+            position,
+        ) from None
     finally:
         composer.dispose()
     builder = _Builder()

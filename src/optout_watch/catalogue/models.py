@@ -10,7 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 #: Lower-case kebab identifiers: `openai-chatgpt`, `settings-web`.
 Identifier = Annotated[
@@ -99,7 +99,7 @@ class Procedure(_Strict):
     title: Localized
     channel: Channel
     surfaces: list[Surface] = Field(min_length=1)
-    requires_account: bool
+    requires_account: StrictBool
     audience: list[Audience] = Field(min_length=1, description="Who the procedure is for.")
     stops: Localized = Field(description="What the procedure stops.")
     caveats: list[Localized] = Field(default_factory=list)

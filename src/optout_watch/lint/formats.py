@@ -17,9 +17,7 @@ class ValidationFormat(Protocol):
 def _summary(result: ValidationResult) -> str:
     if not result.diagnostics:
         return f"{result.files} files checked: no problems."
-    return (
-        f"{result.files} files checked: {result.errors} errors, {result.warnings} warnings."
-    )
+    return f"{result.files} files checked: {result.errors} errors, {result.warnings} warnings."
 
 
 class TextFormat:

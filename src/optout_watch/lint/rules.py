@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from optout_watch.catalogue.loader import Document, JsonPath
-from optout_watch.catalogue.models import Localized, Platform
+from optout_watch.catalogue.models import Localized, Platform, Step
 from optout_watch.lint.diagnostics import Severity
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/platform.schema.json"
@@ -172,25 +172,18 @@ def check_duplicate_ids(file: PlatformFile) -> Iterator[Hit]:
             seen.add(item.id)
 
 
-def _steps(file: PlatformFile) -> Iterator[tuple[JsonPath, str, int, str]]:
-    """Every step as (its path, language, index, procedure id)."""
+def _steps(file: PlatformFile) -> Iterator[tuple[JsonPath, str, Step]]:
+    """Every step of every procedure, with its path and language."""
     for p_index, procedure in enumerate(file.platform.procedures):
-        for lang in ("fr", "en"):
-            for s_index, _ in enumerate(getattr(procedure.steps, lang)):
-                yield ("procedures", p_index, "steps", lang, s_index), lang, s_index, procedure.id
-
-
-def _step(file: PlatformFile, path: JsonPath) -> tuple[str, list[str], list[str]]:
-    _, p_index, _, lang, s_index = path
-    assert isinstance(p_index, int) and isinstance(s_index, int) and isinstance(lang, str)
-    step = getattr(file.platform.procedures[p_index].steps, lang)[s_index]
-    return step.text, step.ui, step.links
+        for lang, steps in (("fr", procedure.steps.fr), ("en", procedure.steps.en)):
+            for s_index, step in enumerate(steps):
+                yield ("procedures", p_index, "steps", lang, s_index), lang, step
 
 
 def check_unknown_links(file: PlatformFile) -> Iterator[Hit]:
     known = {link.id for link in file.platform.links}
-    for path, _, _, _ in _steps(file):
-        for index, link_id in enumerate(_step(file, path)[2]):
+    for path, _, step in _steps(file):
+        for index, link_id in enumerate(step.links):
             if link_id not in known:
                 yield Hit(
                     (*path, "links", index),
@@ -200,7 +193,7 @@ def check_unknown_links(file: PlatformFile) -> Iterator[Hit]:
 
 
 def check_unused_links(file: PlatformFile) -> Iterator[Hit]:
-    used = {link_id for path, _, _, _ in _steps(file) for link_id in _step(file, path)[2]}
+    used = {link_id for _, _, step in _steps(file) for link_id in step.links}
     for index, link in enumerate(file.platform.links):
         if link.id not in used:
             yield Hit(
@@ -226,10 +219,9 @@ def check_step_counts(file: PlatformFile) -> Iterator[Hit]:
 
 
 def check_labels_in_text(file: PlatformFile) -> Iterator[Hit]:
-    for path, _, _, _ in _steps(file):
-        text, labels, _ = _step(file, path)
-        for index, label in enumerate(labels):
-            if label not in text:
+    for path, _, step in _steps(file):
+        for index, label in enumerate(step.ui):
+            if label not in step.text:
                 yield Hit(
                     (*path, "ui", index),
                     f"label {label!r} does not appear in the step's text; quote it there "
@@ -262,15 +254,14 @@ def check_french_guillemets(file: PlatformFile) -> Iterator[Hit]:
                 "French guillemets need a non-breaking space inside: write «\u00a0…\u00a0» "
                 "with U+00A0 (or U+202F), not a plain space",
             )
-    for path, lang, _, _ in _steps(file):
+    for path, lang, step in _steps(file):
         if lang != "fr":
             continue
-        text, labels, _ = _step(file, path)
-        for index, label in enumerate(labels):
+        for index, label in enumerate(step.ui):
             quoted = re.compile(
                 rf"«[{NON_BREAKING_SPACES}]{re.escape(label)}[{NON_BREAKING_SPACES}]»"
             )
-            if label in text and not quoted.search(text):
+            if label in step.text and not quoted.search(step.text):
                 yield Hit(
                     (*path, "ui", index),
                     f"French label {label!r} must stand in guillemets in the text: "

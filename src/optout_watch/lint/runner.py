@@ -101,7 +101,7 @@ def display_path(path: Path) -> str:
 def _validator() -> jsonschema.protocols.Validator:
     schema = platform_schema()
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
 def _schema_message(error: ValidationError) -> str:
@@ -118,7 +118,8 @@ def _schema_problems(document: Document) -> Iterable[tuple[tuple[Any, ...], str,
     for error in _validator().iter_errors(document.data):
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = sorted(error.schema.get("properties", {}))
+            schema = error.schema if isinstance(error.schema, Mapping) else {}
+            allowed = sorted(schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed)):
                 yield (
                     (*path, key),
@@ -126,8 +127,12 @@ def _schema_problems(document: Document) -> Iterable[tuple[tuple[Any, ...], str,
                     True,
                 )
         elif error.validator == "required":
-            yield path, f"missing {error.message.removesuffix(' is a required property')}, " \
-                "which is required here", False
+            yield (
+                path,
+                f"missing {error.message.removesuffix(' is a required property')}, "
+                "which is required here",
+                False,
+            )
         else:
             where = f"{'.'.join(map(str, path))}: " if path else ""
             yield path, where + _schema_message(error), False

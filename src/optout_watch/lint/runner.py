@@ -148,8 +148,8 @@ class _Collector:
         self.selection = selection
         self.diagnostics: list[Diagnostic] = []
 
-    def add(self, path: Path, line: int, column: int, code: str, message: str) -> None:
-        name = display_path(path)
+    def add(self, name: str, line: int, column: int, code: str, message: str) -> None:
+        """Record a problem in the file shown as `name`, unless its code is switched off."""
         if self.selection.enabled(code, name):
             rule = RULES_BY_CODE[code]
             self.diagnostics.append(Diagnostic(name, line, column, code, rule.severity, message))
@@ -171,14 +171,15 @@ def validate_files(
 def _validate_file(
     path: Path, collector: _Collector, settings: RuleSettings
 ) -> LoadedPlatform | None:
+    name = display_path(path)
     try:
         document = load_document(path)
     except LoadError as error:
         position = error.position
-        collector.add(path, position.line, position.column, error.code, error.message)
+        collector.add(name, position.line, position.column, error.code, error.message)
         return None
     except OSError as error:
-        collector.add(path, 1, 1, "OW103", f"cannot read the file: {error.strerror}")
+        collector.add(name, 1, 1, "OW103", f"cannot read the file: {error.strerror}")
         return None
     problems = list(_schema_problems(document))
     platform: Platform | None = None
@@ -189,16 +190,16 @@ def _validate_file(
             problems = list(_model_problems(error))
     for json_path, message, at_key in problems:
         position = document.locate(json_path, key=at_key)
-        collector.add(path, position.line, position.column, "OW201", message)
+        collector.add(name, position.line, position.column, "OW201", message)
     if platform is None:
         return None
     file = PlatformFile(document, platform, settings)
     for rule in RULES:
-        if rule.check is None or not collector.selection.enabled(rule.code, display_path(path)):
+        if rule.check is None or not collector.selection.enabled(rule.code, name):
             continue
         for hit in rule.check(file):
             position = document.locate(hit.path, key=hit.at_key)
-            collector.add(path, position.line, position.column, rule.code, hit.message)
+            collector.add(name, position.line, position.column, rule.code, hit.message)
     return LoadedPlatform(document, platform)
 
 
@@ -209,7 +210,7 @@ def _check_unique_platform_ids(loaded: Sequence[LoadedPlatform], collector: _Col
         if platform_id in first_file:
             position = item.document.locate(("id",))
             collector.add(
-                item.document.path,
+                display_path(item.document.path),
                 position.line,
                 position.column,
                 "OW401",

@@ -1,0 +1,118 @@
+"""Every distinct URL of the catalogue, with the places that use it and what to watch there."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from optout_watch.catalogue.loader import Document
+from optout_watch.catalogue.models import LinkKind, Platform, Watch
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """One place in the catalogue that names a URL."""
+
+    platform: str
+    file: str
+    line: int
+    #: The link's id, or `source` for an entry of `sources`.
+    entry: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSpec:
+    """What to extract from a page and which labels must stay on it."""
+
+    select: str | None
+    remove: tuple[str, ...]
+    ignore: tuple[str, ...]
+    expect: tuple[str, ...]
+    #: Catalogue line of each expected label, for annotations and issues.
+    expect_lines: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str
+    lang: str | None
+    uses: tuple[Use, ...]
+    watch: WatchSpec | None
+    #: Settings pages need an account: reaching a sign-in page is expected there.
+    sign_in_expected: bool
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(use.platform for use in self.uses))
+
+
+@dataclass(frozen=True, slots=True)
+class CataloguePlatform:
+    """A platform with the document it was read from (for file names and lines)."""
+
+    platform: Platform
+    document: Document
+    file: str
+
+
+@dataclass
+class _Builder:
+    url: str
+    lang: str | None = None
+    uses: list[Use] = field(default_factory=list)
+    watch: WatchSpec | None = None
+    sign_in_expected: bool = False
+
+
+def _watch_spec(watch: Watch, document: Document, link_index: int) -> WatchSpec:
+    base = ("links", link_index, "watch", "expect")
+    return WatchSpec(
+        select=watch.select,
+        remove=tuple(watch.remove),
+        ignore=tuple(watch.ignore),
+        expect=tuple(watch.expect),
+        expect_lines=tuple(document.locate((*base, i)).line for i in range(len(watch.expect))),
+    )
+
+
+def _merge(first: WatchSpec, other: WatchSpec) -> WatchSpec:
+    """Two links watching one page: one fetch, the union of their expected labels."""
+    known = set(first.expect)
+    extra = [(label, line) for label, line in zip(other.expect, other.expect_lines, strict=True)
+             if label not in known]  # fmt: skip
+    return WatchSpec(
+        select=first.select,
+        remove=first.remove,
+        ignore=first.ignore,
+        expect=first.expect + tuple(label for label, _ in extra),
+        expect_lines=first.expect_lines + tuple(line for _, line in extra),
+    )
+
+
+def collect_targets(platforms: Sequence[CataloguePlatform]) -> list[Target]:
+    """Distinct URLs in catalogue order; links before sources so a link's `lang` wins."""
+    builders: dict[str, _Builder] = {}
+
+    def add(url: str, use: Use, lang: str | None) -> _Builder:
+        builder = builders.setdefault(url, _Builder(url=url))
+        builder.uses.append(use)
+        builder.lang = builder.lang or lang
+        return builder
+
+    for item in platforms:
+        for index, link in enumerate(item.platform.links):
+            line = item.document.locate(("links", index, "url")).line
+            builder = add(link.url, Use(item.platform.id, item.file, line, link.id, link.kind),
+                          link.lang)  # fmt: skip
+            builder.sign_in_expected |= link.kind is LinkKind.SETTINGS
+            if link.watch is not None:
+                spec = _watch_spec(link.watch, item.document, index)
+                builder.watch = spec if builder.watch is None else _merge(builder.watch, spec)
+    for item in platforms:
+        for index, source in enumerate(item.platform.sources):
+            line = item.document.locate(("sources", index, "url")).line
+            add(source.url, Use(item.platform.id, item.file, line, "source", "source"), None)
+    return [
+        Target(b.url, b.lang, tuple(b.uses), b.watch, b.sign_in_expected) for b in builders.values()
+    ]

@@ -1,0 +1,161 @@
+"""Findings: what a run found that a person may have to act on, and how sure we are of it.
+
+A finding's fingerprint names the problem (its code, the URL, the label), never when or how it
+was seen, so the same problem has the same fingerprint in every run and every order. Its streak
+counts the consecutive runs that saw it; it is *confirmed* once the streak reaches the code's
+threshold, so that one bad night does not open an issue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from optout_watch.report.model import Finding, Severity
+from optout_watch.state import FindingMemory
+
+
+class Threshold(StrEnum):
+    """How many consecutive runs a code needs before it is confirmed."""
+
+    AT_ONCE = "at_once"  # deterministic: the catalogue says so, no network involved
+    CONFIRM_AFTER = "confirm_after"
+    BLOCKED_AFTER = "blocked_after"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingKind:
+    code: str
+    severity: Severity
+    threshold: Threshold
+    summary: str
+
+
+FINDING_KINDS = {
+    kind.code: kind
+    for kind in (
+        FindingKind("catalogue-invalid", Severity.ERROR, Threshold.AT_ONCE,
+                    "a catalogue file fails validation"),
+        FindingKind("review-stale", Severity.WARNING, Threshold.AT_ONCE,
+                    "a platform has not been reviewed for too long"),
+        FindingKind("link-broken", Severity.ERROR, Threshold.CONFIRM_AFTER,
+                    "a link is broken (404, 410, unknown host, soft 404)"),
+        FindingKind("link-error", Severity.ERROR, Threshold.CONFIRM_AFTER,
+                    "a link fails (timeouts, server errors, TLS)"),
+        FindingKind("link-moved", Severity.WARNING, Threshold.CONFIRM_AFTER,
+                    "a link moved permanently: the catalogue should take the new URL"),
+        FindingKind("link-blocked", Severity.WARNING, Threshold.BLOCKED_AFTER,
+                    "a link has been blocked by bot protection for many runs: check it by hand"),
+        FindingKind("label-missing", Severity.ERROR, Threshold.CONFIRM_AFTER,
+                    "an interface label the catalogue relies on is gone from its page"),
+        FindingKind("label-never-seen", Severity.WARNING, Threshold.CONFIRM_AFTER,
+                    "an expected label has never been seen on its page"),
+        FindingKind("page-selector-empty", Severity.ERROR, Threshold.CONFIRM_AFTER,
+                    "a watched page's selector matched nothing: its layout changed"),
+        FindingKind("page-changed", Severity.INFO, Threshold.CONFIRM_AFTER,
+                    "a watched page's text changed"),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A finding before the state says how long it has been seen."""
+
+    code: str
+    platform: str
+    file: str
+    line: int
+    url: str | None
+    label: str | None
+    message: str
+    evidence: Mapping[str, str | int | float | list[str] | None] = field(default_factory=dict)
+    #: Extra words that tell two problems of one code, URL and label apart.
+    identity: tuple[str, ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        parts = (self.code, self.url or "", self.label or "", *self.identity)
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    confirm_after: int = 2
+    blocked_after: int = 7
+
+    def runs_needed(self, code: str) -> int:
+        threshold = FINDING_KINDS[code].threshold
+        if threshold is Threshold.AT_ONCE:
+            return 1
+        if threshold is Threshold.BLOCKED_AFTER:
+            return max(self.blocked_after, self.confirm_after)
+        return self.confirm_after
+
+
+def confirm(
+    drafts: Iterable[Draft],
+    memory: Mapping[str, FindingMemory],
+    *,
+    thresholds: Thresholds,
+    now: str,
+    unchecked_urls: frozenset[str] = frozenset(),
+) -> tuple[list[Finding], dict[str, FindingMemory]]:
+    """Findings with streaks, and the memory to keep for the next run.
+
+    A problem not seen this run is forgotten (its streak ends), unless its URL was not
+    checked this run: then it is kept as it was, neither advanced nor reset.
+    """
+    findings: dict[str, Finding] = {}
+    kept: dict[str, FindingMemory] = {}
+    for draft in drafts:
+        fingerprint = draft.fingerprint
+        if fingerprint in findings:
+            continue
+        before = memory.get(fingerprint)
+        streak = before.streak + 1 if before else 1
+        kept[fingerprint] = FindingMemory(
+            streak=streak,
+            first_seen=before.first_seen if before else now,
+            last_seen=now,
+            url=draft.url,
+        )
+        kind = FINDING_KINDS[draft.code]
+        findings[fingerprint] = Finding(
+            code=draft.code,
+            severity=kind.severity,
+            platform=draft.platform,
+            file=draft.file,
+            line=draft.line,
+            url=draft.url,
+            label=draft.label,
+            message=draft.message,
+            evidence=dict(draft.evidence),
+            fingerprint=fingerprint,
+            streak=streak,
+            confirmed=streak >= thresholds.runs_needed(draft.code),
+        )
+    for fingerprint, before in memory.items():
+        if fingerprint not in kept and before.url is not None and before.url in unchecked_urls:
+            kept[fingerprint] = before
+    ordered = sorted(findings.values(), key=_order)
+    return ordered, kept
+
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def _order(finding: Finding) -> tuple[int, str, str, int, str]:
+    return (
+        _SEVERITY_ORDER[finding.severity],
+        finding.platform,
+        finding.file,
+        finding.line,
+        finding.fingerprint,
+    )
+
+
+def count_confirmed(findings: Sequence[Finding], severity: Severity) -> int:
+    return sum(f.confirmed and f.severity is severity for f in findings)

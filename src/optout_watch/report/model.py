@@ -1,0 +1,123 @@
+"""The JSON report of `optout-watch check`, versioned and documented by
+`schema/report.schema.json`. Alerts read this and nothing else."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPORT_FORMAT_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Location(_Model):
+    """A place in the catalogue."""
+
+    platform: str
+    file: str
+    line: int = Field(ge=1)
+    entry: str = Field(description="The link id, or `source` for an entry of `sources`.")
+    kind: str
+
+
+class Hop(_Model):
+    url: str
+    status: int
+    location: str
+
+
+class LinkReport(_Model):
+    url: str = Field(description="The URL as the catalogue writes it.")
+    fetched_url: str = Field(description="The URL fetched (differs when --remap applies).")
+    outcome: str = Field(pattern="^(ok|redirected|broken|blocked|error)$")
+    reason: str
+    status: int | None
+    final_url: str
+    new_url: str | None = Field(description="Where the catalogue should point, if moved.")
+    redirects: list[Hop]
+    attempts: int = Field(ge=0)
+    elapsed_ms: int = Field(ge=0)
+    uses: list[Location]
+
+
+class Suggestion(_Model):
+    text: str
+    score: float = Field(ge=0, le=1)
+
+
+class LabelReport(_Model):
+    label: str
+    state: str = Field(pattern="^(present|missing|never_seen)$")
+    suggestions: list[Suggestion]
+    line: int = Field(ge=1, description="Catalogue line of the expected label.")
+
+
+class PageReport(_Model):
+    url: str
+    platforms: list[str]
+    file: str
+    line: int = Field(ge=1)
+    checked: bool = Field(description="False when the page could not be fetched or read.")
+    error: str | None
+    changed: bool
+    diff: str
+    labels: list[LabelReport]
+
+
+class Finding(_Model):
+    code: str
+    severity: Severity
+    platform: str
+    file: str
+    line: int = Field(ge=1)
+    url: str | None
+    label: str | None
+    message: str
+    evidence: dict[str, str | int | float | list[str] | None]
+    fingerprint: str = Field(pattern="^[0-9a-f]{16}$")
+    streak: int = Field(ge=1)
+    confirmed: bool
+
+
+class ValidationProblem(_Model):
+    path: str
+    line: int
+    column: int
+    code: str
+    severity: str
+    message: str
+
+
+class Summary(_Model):
+    links: int
+    outcomes: dict[str, int]
+    pages: int
+    pages_changed: int
+    labels: dict[str, int]
+    findings: int
+    confirmed_errors: int
+    confirmed_warnings: int
+    outage: bool
+    exit_code: int
+
+
+class Report(_Model):
+    format_version: int = Field(REPORT_FORMAT_VERSION, ge=1)
+    generator: str
+    started_at: str
+    finished_at: str
+    summary: Summary
+    validation: list[ValidationProblem]
+    links: list[LinkReport]
+    pages: list[PageReport]
+    findings: list[Finding]

@@ -1,0 +1,127 @@
+"""The state directory: versioned, atomic, transactional, refusing what it cannot read."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from optout_watch import state as state_module
+from optout_watch.state import (
+    JOURNAL_FILE,
+    STATE_FILE,
+    FindingMemory,
+    LinkMemory,
+    State,
+    StateError,
+    load_state,
+    save_state,
+)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _sample() -> State:
+    return State(
+        last_run="2026-11-28T02:00:00Z",
+        links={"https://b.example/": LinkMemory(etag='"x"'), "https://a.example/": LinkMemory()},
+        findings={"0123456789abcdef": FindingMemory(streak=2, first_seen="t1", last_seen="t2")},
+    )
+
+
+def test_missing_directory_is_an_empty_state(tmp_path: Path) -> None:
+    assert load_state(tmp_path / "state") == State()
+
+
+def test_round_trip_with_stable_sorted_json(tmp_path: Path) -> None:
+    save_state(tmp_path, _sample(), {"snapshots/a.txt": b"hello\n"})
+    assert load_state(tmp_path) == _sample()
+    text = (tmp_path / STATE_FILE).read_text()
+    assert text.index('"https://a.example/"') < text.index('"https://b.example/"')
+    assert text.endswith("}\n")
+    assert (tmp_path / "snapshots" / "a.txt").read_bytes() == b"hello\n"
+
+
+def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
+    save_state(tmp_path, _sample(), {"snapshots/a.txt": b"hello\n"})
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    save_state(tmp_path, _sample(), {"snapshots/a.txt": b"hello\n"})
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_a_newer_format_is_refused_and_left_alone(tmp_path: Path) -> None:
+    (tmp_path / STATE_FILE).write_text('{"format_version": 99}\n')
+    with pytest.raises(StateError, match="newer optout-watch"):
+        load_state(tmp_path)
+    assert (tmp_path / STATE_FILE).read_text() == '{"format_version": 99}\n'
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{not json", "not readable JSON"),
+        ('{"format_version": 1, "findings": {"x": {"streak": -1}}}', "corrupted state at findings"),
+        ('{"format_version": 1, "surprise": 1}', "corrupted state at surprise"),
+    ],
+)
+def test_a_corrupted_state_is_refused(tmp_path: Path, content: str, fragment: str) -> None:
+    (tmp_path / STATE_FILE).write_text(content)
+    with pytest.raises(StateError, match=fragment):
+        load_state(tmp_path)
+
+
+def test_interrupted_write_leaves_the_previous_state_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_state(tmp_path, _sample(), {"snapshots/a.txt": b"old a\n", "snapshots/b.txt": b"old b\n"})
+    before = _tree(tmp_path)
+    real_fsync = os.fsync
+    calls = []
+
+    def fail_after_first_file(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) > 1:
+            raise OSError("disk full")
+        real_fsync(fd)
+
+    monkeypatch.setattr(state_module.os, "fsync", fail_after_first_file)
+    newer = State(last_run="2026-11-29T02:00:00Z")
+    with pytest.raises(OSError, match="disk full"):
+        save_state(tmp_path, newer, {"snapshots/a.txt": b"new a\n", "snapshots/b.txt": b"new b\n"})
+    monkeypatch.undo()
+    assert len(calls) == 2  # the first file was written before the failure
+    assert _tree(tmp_path) == before
+    assert load_state(tmp_path) == _sample()
+
+
+def test_a_journal_left_by_a_crash_is_completed_on_load(tmp_path: Path) -> None:
+    save_state(tmp_path, _sample(), {"snapshots/a.txt": b"old\n"})
+    # What a run killed between the journal and the renames leaves behind:
+    (tmp_path / "snapshots" / ".a.txt.1.optout-watch-tmp").write_bytes(b"new\n")
+    (tmp_path / ".state.json.2.optout-watch-tmp").write_text(
+        State(last_run="later").model_dump_json()
+    )
+    (tmp_path / JOURNAL_FILE).write_text(
+        json.dumps(
+            [
+                ["snapshots/.a.txt.1.optout-watch-tmp", "snapshots/a.txt"],
+                [".state.json.2.optout-watch-tmp", STATE_FILE],
+            ]
+        )
+    )
+    assert load_state(tmp_path).last_run == "later"
+    assert (tmp_path / "snapshots" / "a.txt").read_bytes() == b"new\n"
+    assert not (tmp_path / JOURNAL_FILE).exists()
+
+
+def test_temporary_files_without_a_journal_are_swept(tmp_path: Path) -> None:
+    save_state(tmp_path, _sample())
+    stray = tmp_path / ".state.json.9.optout-watch-tmp"
+    stray.write_text("half")
+    assert load_state(tmp_path) == _sample()
+    assert not stray.exists()

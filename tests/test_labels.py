@@ -1,0 +1,275 @@
+"""Label tracking across runs and suggestions for renamed labels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from optout_watch.decode import decode_html
+from optout_watch.extract import extract_text
+from optout_watch.labels import (
+    LabelResult,
+    LabelSighting,
+    LabelState,
+    Suggestion,
+    assess_labels,
+    contains_label,
+    suggest,
+)
+from optout_watch.snapshots import added_lines
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+NBSP, NNBSP = "\u00a0", "\u202f"
+EARLIER, NOW = "2025-03-01T02:00:00Z", "2025-03-02T02:00:00Z"
+OLD_LABEL, NEW_LABEL = "Improve the model for everyone", "Improve the model for all users"
+
+
+def page(name: str) -> str:
+    return decode_html((PAGES / name).read_bytes()).text
+
+
+def seen(label: str) -> LabelSighting:
+    return LabelSighting(label, EARLIER, EARLIER)
+
+
+def assess_one(label: str, text: str, added: Sequence[str] = ()) -> LabelResult:
+    """The result for `label`, seen on an earlier run, on a page with `text`."""
+    (result,) = assess_labels([label], text, {label: seen(label)}, now=NOW, added_lines=added)
+    return result
+
+
+# --- contains_label ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Open Data Controls.", "Data Controls"),
+        (f"Open Data{NBSP}Controls", "Data Controls"),
+        (f"Open data{NNBSP}controls", "DATA CONTROLS"),
+        ("Turn off “Improve the model for everyone”.", '"Improve the model for everyone"'),
+        ("Turn off 'Improve the model for everyone'", "“Improve the model for everyone”"),
+        ("Tap Don't use my data", "Don’t use my data"),
+        (
+            f"L’option «{NBSP}Activité dans les applications Gemini{NBSP}» est activée",
+            "Activité dans les applications Gemini",
+        ),
+        (
+            "Ouvrez Activité dans les applications Gemini",
+            f"«{NBSP}Activité dans les applications Gemini{NBSP}»",
+        ),
+        ("Désactivez l’activité", "activité"),
+        ("Account > Privacy", "Account > Privacy"),
+    ],
+)
+def test_contains_label_ignores_case_spaces_and_quote_styles(text: str, label: str) -> None:
+    assert contains_label(text, label)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Metadata Controlsx", "Data Controls"),
+        ("Open Data Controlsx", "Data Controls"),
+        ("Improve the model for all users", "Improve the model for everyone"),
+        ("Data\nControls", "Data Controls"),  # separate blocks of the page
+        ("everyone for model the Improve", "Improve the model for everyone"),
+        ("Improve the model for everyone", ""),
+        ("Improve the model for everyone", " « » "),
+    ],
+)
+def test_contains_label_is_never_blind_to_words(text: str, label: str) -> None:
+    assert not contains_label(text, label)
+
+
+# --- assess_labels -----------------------------------------------------------------------------
+
+
+def test_labels_are_present_missing_or_never_seen() -> None:
+    text = "Open Settings, then Data Controls.\n"
+    history = {
+        "Data Controls": LabelSighting("Data Controls", "2025-01-01T02:00:00Z", EARLIER),
+        OLD_LABEL: seen(OLD_LABEL),
+        "Never there": LabelSighting("Never there", None, None),
+    }
+
+    results = assess_labels(
+        ["Data Controls", OLD_LABEL, "Never there", "Settings", "Brand new"],
+        text,
+        history,
+        now=NOW,
+    )
+
+    assert [(result.label, result.state) for result in results] == [
+        ("Data Controls", LabelState.PRESENT),
+        (OLD_LABEL, LabelState.MISSING),
+        ("Never there", LabelState.NEVER_SEEN),
+        ("Settings", LabelState.PRESENT),
+        ("Brand new", LabelState.NEVER_SEEN),
+    ]
+    assert [result.sighting for result in results] == [
+        LabelSighting("Data Controls", "2025-01-01T02:00:00Z", NOW),  # first sighting kept
+        seen(OLD_LABEL),  # unchanged while missing
+        LabelSighting("Never there", None, None),
+        LabelSighting("Settings", NOW, NOW),
+        LabelSighting("Brand new", None, None),
+    ]
+    assert [bool(result.suggestions) for result in results] == [False] * 5  # nothing similar
+
+
+def test_only_missing_labels_get_suggestions() -> None:
+    text = f"Turn off “{NEW_LABEL}”.\nData Controls\n"
+
+    missing = assess_one(OLD_LABEL, text)
+    never = assess_labels([OLD_LABEL], text, {}, now=NOW)[0]
+    present = assess_one("Data Controls", text)
+
+    assert missing.state is LabelState.MISSING
+    assert missing.suggestions[0].text == NEW_LABEL
+    assert never.state is LabelState.NEVER_SEEN
+    assert never.suggestions == ()
+    assert present.suggestions == ()
+
+
+@pytest.mark.parametrize(
+    ("label", "region"),
+    [
+        ("Temporary Chat", "hidden attribute"),
+        ("Export data", 'aria-hidden="true"'),
+        ("Shared links", "display: none"),
+        ("Chat history & training", "script"),
+        ("Was this article helpful?", "removed by the watch"),
+        ("Submit a request", "outside the selected article"),
+    ],
+)
+def test_label_only_in_an_invisible_or_excluded_region_is_missing(label: str, region: str) -> None:
+    html = page("zendesk_article.html")
+    assert label in html, region
+
+    text = extract_text(html, select="article", remove=[".article-votes"])
+
+    assert assess_one(label, text).state is LabelState.MISSING
+
+
+def test_french_label_in_guillemets_matches_the_bare_label() -> None:
+    text = extract_text(page("google_help.html"), select=".article-container")
+
+    (result,) = assess_labels(["Activité dans les applications Gemini"], text, {}, now=NOW)
+
+    assert result.state is LabelState.PRESENT
+    assert result.sighting == LabelSighting("Activité dans les applications Gemini", NOW, NOW)
+
+
+def test_labels_split_by_inline_markup_and_nbsp_are_present() -> None:
+    text = extract_text(page("zendesk_article.html"), select="article .article-body")
+
+    results = assess_labels(["Data Controls", OLD_LABEL, "Settings"], text, {}, now=NOW)
+
+    assert {result.state for result in results} == {LabelState.PRESENT}
+
+
+# --- suggestions -------------------------------------------------------------------------------
+
+RENAMED_PAGE = f"""Data Controls FAQ
+Improve the model with your feedback
+Model settings for everyone
+Improve your experience
+Everyone can export their data from the same menu.
+To stop us from training on your conversations, open Settings > Data Controls, then turn off “{NEW_LABEL}”. The change applies to new conversations.
+Manage the model
+"""  # noqa: E501
+
+
+def test_renamed_label_inside_a_sentence_is_suggested_first() -> None:
+    suggestions = suggest(OLD_LABEL, RENAMED_PAGE)
+
+    assert suggestions[0].text == NEW_LABEL
+    assert len(suggestions) == 3
+    assert [s.score for s in suggestions] == sorted((s.score for s in suggestions), reverse=True)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        f"Then turn off {NEW_LABEL}.",
+        f"Then turn off '{NEW_LABEL}', and save.",
+        f"Puis désactivez «{NBSP}{NEW_LABEL}{NBSP}» dans les paramètres.",
+        f"Settings > Data Controls > {NEW_LABEL}",
+        f"Then turn off ({NEW_LABEL}) now",
+    ],
+)
+def test_renamed_label_set_off_by_punctuation_is_suggested_whole(sentence: str) -> None:
+    text = RENAMED_PAGE.replace(f"turn off “{NEW_LABEL}”", "do it") + sentence + "\n"
+
+    assert suggest(OLD_LABEL, text)[0].text == NEW_LABEL
+
+
+def test_renamed_french_label_is_suggested_without_its_guillemets() -> None:
+    text = (
+        f"Lorsque l'option «{NBSP}Activité dans les applis Gemini{NBSP}» est activée, vos "
+        "conversations sont enregistrées.\nActivité récente\nApplications connectées\n"
+    )
+
+    suggestions = suggest(f"«{NBSP}Activité dans les applications Gemini{NBSP}»", text)
+
+    assert suggestions[0].text == "Activité dans les applis Gemini"
+
+
+def test_lines_new_since_the_last_snapshot_are_preferred() -> None:
+    text = "Improve the model for everybody\nImprove our model for everybody\n"
+
+    without = suggest(OLD_LABEL, text)
+    with_added = suggest(OLD_LABEL, text, added_lines=["Improve our model for everybody"])
+
+    assert without[0].text == "Improve the model for everybody"
+    assert with_added[0].text == "Improve our model for everybody"
+    assert with_added[0].score < without[0].score  # the boost ranks, it does not inflate scores
+
+
+def test_added_lines_flow_from_a_snapshot_diff() -> None:
+    before_html = page("zendesk_article.html")
+    after_html = before_html.replace("Improve the model for everyone", NEW_LABEL, 1)
+    before = extract_text(before_html, select="article .article-body")
+    after = extract_text(after_html, select="article .article-body")
+
+    result = assess_one(OLD_LABEL, after, added_lines(before, after))
+
+    assert assess_one(OLD_LABEL, before).state is LabelState.PRESENT
+    assert result.state is LabelState.MISSING
+    assert result.suggestions[0] == Suggestion(NEW_LABEL, result.suggestions[0].score)
+
+
+def test_suggestions_are_distinct_bounded_and_scored() -> None:
+    text = "\n".join([f"Turn off “{NEW_LABEL}”."] * 3 + ["Improve the model for some"] * 2) + "\n"
+
+    suggestions = suggest(OLD_LABEL, text, limit=5)
+
+    texts = [s.text for s in suggestions]
+    assert len(texts) == len(set(texts))
+    assert texts[:2] == ["Improve the model for some", NEW_LABEL]
+    for suggestion in suggestions:
+        assert 0 <= suggestion.score <= 1
+        assert suggestion.score == round(suggestion.score, 3)
+    assert len(suggest(OLD_LABEL, text, limit=1)) == 1
+    assert suggest(OLD_LABEL, text, limit=0) == ()
+
+
+def test_suggestions_do_not_overlap_on_the_page() -> None:
+    suggestions = suggest(OLD_LABEL, f"Go on and turn off “{NEW_LABEL}” today\n", limit=3)
+
+    assert [s.text for s in suggestions] == [NEW_LABEL]
+
+
+def test_nothing_similar_gives_no_suggestions() -> None:
+    assert suggest(OLD_LABEL, "Cookie settings\nTerms of use\nContact support\n") == ()
+    assert suggest(OLD_LABEL, "") == ()
+    assert suggest("", RENAMED_PAGE) == ()
+
+
+def test_renamed_label_is_found_in_one_very_long_line() -> None:
+    filler = " ".join(f"word{index}" for index in range(20_000))
+    text = f"{filler} then turn off “{NEW_LABEL}”. {filler}\n"
+
+    assert suggest(OLD_LABEL, text)[0].text == NEW_LABEL

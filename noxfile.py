@@ -54,3 +54,20 @@ def schema(session: nox.Session) -> None:
     """Regenerate the committed JSON Schemas under schema/ from the models."""
     session.install("-e", ".")
     session.run("optout-watch", "schema", "--output", "schema")
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """The maintainers' job: validate, probe, watch; report; update state/."""
+    session.install("-e", ".")
+    session.run(
+        "optout-watch", "check", "--state", "state",
+        "--report", "report.json", "--markdown", "report.md", *session.posargs,
+    )  # fmt: skip
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Probe 1,000 loopback URLs over 20 hosts against the politeness bound."""
+    session.install("-e", ".[dev]")
+    session.run("python", "bench/probe_bench.py", *session.posargs)

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from optout_watch._cli import main
-from optout_watch.catalogue.schema import export_schema
+from optout_watch.schemas import export_schema
 from tests.conftest import WriteFile, valid_platform
 
 ROOT = Path(__file__).parents[1]

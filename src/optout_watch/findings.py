@@ -13,7 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from optout_watch.report.model import Finding, Severity
+from optout_watch.report.model import (
+    Finding,
+    LinkReport,
+    PageReport,
+    Severity,
+    ValidationProblem,
+)
 from optout_watch.state import FindingMemory
 
 
@@ -159,3 +165,105 @@ def _order(finding: Finding) -> tuple[int, str, str, int, str]:
 
 def count_confirmed(findings: Sequence[Finding], severity: Severity) -> int:
     return sum(f.confirmed and f.severity is severity for f in findings)
+
+
+# --- drafts from the stages' results --------------------------------------------------------
+
+_LINK_CODES = {
+    "broken": "link-broken",
+    "error": "link-error",
+    "redirected": "link-moved",
+    "blocked": "link-blocked",
+}
+
+
+def link_drafts(links: Iterable[LinkReport]) -> list[Draft]:
+    """One draft per failing, moved or blocked URL, however many entries use it."""
+    drafts = []
+    for link in links:
+        code = _LINK_CODES.get(link.outcome)
+        if code is None:
+            continue
+        first = link.uses[0]
+        message = f"{link.url}: {link.reason}"
+        if link.new_url:
+            message += f"; the catalogue should take {link.new_url}"
+        evidence: dict[str, str | int | float | list[str] | None] = {
+            "outcome": link.outcome,
+            "reason": link.reason,
+            "status": link.status,
+            "final_url": link.final_url,
+            "new_url": link.new_url,
+            "attempts": link.attempts,
+            "redirects": [f"{hop.status} {hop.url} → {hop.location}" for hop in link.redirects],
+            "used_by": [f"{use.file}:{use.line} ({use.entry})" for use in link.uses],
+        }
+        drafts.append(
+            Draft(code, first.platform, first.file, first.line, link.url, None, message, evidence)
+        )
+    return drafts
+
+
+def page_drafts(pages: Iterable[PageReport]) -> list[Draft]:
+    """Labels missing or never seen, selectors matching nothing, changed pages."""
+    drafts = []
+    for page in pages:
+        platform = page.platforms[0]
+        if page.selector_failed:
+            drafts.append(
+                Draft("page-selector-empty", platform, page.file, page.line, page.url, None,
+                      f"{page.url}: {page.error}")
+            )  # fmt: skip
+        for label in page.labels:
+            if label.state == "missing":
+                suggestions = [f"{s.text} ({s.score:.2f})" for s in label.suggestions]
+                best = f"; most likely renamed to “{label.suggestions[0].text}”" if (
+                    label.suggestions) else ""  # fmt: skip
+                drafts.append(
+                    Draft("label-missing", platform, page.file, label.line, page.url, label.label,
+                          f"label “{label.label}” is gone from {page.url}{best}",
+                          {"suggestions": suggestions})
+                )  # fmt: skip
+            elif label.state == "never_seen":
+                drafts.append(
+                    Draft("label-never-seen", platform, page.file, label.line, page.url,
+                          label.label,
+                          f"label “{label.label}” has never been seen on {page.url}; check "
+                          "that the catalogue expects the page's exact wording")
+                )  # fmt: skip
+        if page.changed:
+            added, removed = _diff_counts(page.diff)
+            drafts.append(
+                Draft("page-changed", platform, page.file, page.line, page.url, None,
+                      f"{page.url} changed: {added} lines added, {removed} removed",
+                      {"lines_added": added, "lines_removed": removed})
+            )  # fmt: skip
+    return drafts
+
+
+def _diff_counts(diff: str) -> tuple[int, int]:
+    """Lines added and removed by a unified diff (its --- and +++ headers excluded)."""
+    lines = diff.splitlines()
+    added = sum(line.startswith("+") and not line.startswith("+++") for line in lines)
+    removed = sum(line.startswith("-") and not line.startswith("---") for line in lines)
+    return added, removed
+
+
+def validation_drafts(problems: Iterable[ValidationProblem]) -> list[Draft]:
+    """Catalogue errors, and stale reviews (whose message changes daily, so the file alone
+    identifies them)."""
+    drafts = []
+    for problem in problems:
+        platform = problem.path.rsplit("/", 1)[-1].removesuffix(".yaml").removesuffix(".yml")
+        if problem.code == "OW601":
+            drafts.append(
+                Draft("review-stale", platform, problem.path, problem.line, None, None,
+                      problem.message, identity=(problem.path,))
+            )  # fmt: skip
+        elif problem.severity == "error":
+            drafts.append(
+                Draft("catalogue-invalid", platform, problem.path, problem.line, None, None,
+                      f"{problem.code} {problem.message}", {"rule": problem.code},
+                      identity=(problem.path, problem.code, problem.message))
+            )  # fmt: skip
+    return drafts

@@ -1,4 +1,5 @@
-"""JSON Schemas generated from the models, so editors and the CLI give the same verdict."""
+"""JSON Schemas generated from the models: editors and the CLI give the same verdict on a
+catalogue file, and other tools can rely on the export and the report."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 from optout_watch.catalogue.export import ExportDocument
 from optout_watch.catalogue.models import Platform
+from optout_watch.report.model import Report
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE_URL = "https://optout-watch.github.io/schema/"
@@ -34,10 +36,15 @@ def export_schema() -> dict[str, Any]:
     )
 
 
+def report_schema() -> dict[str, Any]:
+    return schema_of(Report, name="report.schema.json", title="optout-watch check report")
+
+
 #: Every committed schema file under `schema/`, by file name.
 COMMITTED_SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "platform.schema.json": platform_schema,
     "export.schema.json": export_schema,
+    "report.schema.json": report_schema,
 }
 
 

@@ -19,9 +19,9 @@ from pydantic import ValidationError as ModelError
 
 from optout_watch.catalogue.loader import Document, LoadError, load_document
 from optout_watch.catalogue.models import Platform
-from optout_watch.catalogue.schema import platform_schema
 from optout_watch.lint.diagnostics import Diagnostic, Severity
 from optout_watch.lint.rules import RULES, RULES_BY_CODE, PlatformFile, RuleSettings
+from optout_watch.schemas import platform_schema
 
 CATALOGUE_SUFFIXES = (".yaml", ".yml")
 

@@ -69,6 +69,7 @@ class PageReport(_Model):
     line: int = Field(ge=1)
     checked: bool = Field(description="False when the page could not be fetched or read.")
     error: str | None
+    selector_failed: bool = Field(description="The `select` selector matched nothing.")
     changed: bool
     diff: str
     labels: list[LabelReport]

@@ -141,6 +141,7 @@ def confirm(
             evidence=dict(draft.evidence),
             fingerprint=fingerprint,
             streak=streak,
+            runs_needed=thresholds.runs_needed(draft.code),
             confirmed=streak >= thresholds.runs_needed(draft.code),
         )
     for fingerprint, before in memory.items():

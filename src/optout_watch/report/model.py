@@ -86,7 +86,8 @@ class Finding(_Model):
     message: str
     evidence: dict[str, str | int | float | list[str] | None]
     fingerprint: str = Field(pattern="^[0-9a-f]{16}$")
-    streak: int = Field(ge=1)
+    streak: int = Field(ge=1, description="Consecutive runs that have seen the problem.")
+    runs_needed: int = Field(ge=1, description="The streak at which it is confirmed.")
     confirmed: bool
 
 

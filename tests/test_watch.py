@@ -1,0 +1,141 @@
+"""`optout-watch watch` end to end over loopback, and the watch stage on its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optout_watch._cli import main
+from optout_watch.catalogue.targets import Target, Use, WatchSpec
+from optout_watch.fetch import FetchResult, Validators
+from optout_watch.judge import judge
+from optout_watch.probe import Probed
+from optout_watch.snapshots import Snapshot, SnapshotMeta, text_sha256
+from optout_watch.watch import watch_page
+from tests.test_check import _catalogue, _page
+from tests.loopback import Loopback, Reply
+
+
+def _watch(capsys: pytest.CaptureFixture[str], root: Path, url: str) -> tuple[int, dict[str, Any]]:
+    code = main(
+        [
+            "watch", "--catalogue", str(root / "catalogue"), "--state", str(root / "state"),
+            "--remap", rf"^https://help\.example\.org/ {url}/", "--retries", "0",
+            "--format", "json", "-q",
+        ]
+    )  # fmt: skip
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _snapshot_files(root: Path) -> dict[str, bytes]:
+    folder = root / "state" / "snapshots"
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    _catalogue(tmp_path)
+    return tmp_path
+
+
+def test_baseline_rename_restore(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Loopback() as net:
+        server = net.server()
+        server.route("/privacy", _page())
+        code, report = _watch(capsys, root, server.base_url)
+        assert code == 0
+        assert [link["url"] for link in report["links"]] == ["https://help.example.org/privacy"]
+        page = report["pages"][0]
+        assert (page["checked"], page["changed"]) == (True, False)
+        assert [lab["state"] for lab in page["labels"]] == ["present", "present"]
+        baseline = _snapshot_files(root)
+        assert len(baseline) == 2  # the text and its metadata
+        text = next(v for k, v in baseline.items() if k.endswith(".txt")).decode()
+        assert "Turn off “Improve the model for everyone”." in text
+        assert "Home" not in text  # outside the selected <article>
+
+        server.route("/privacy", _page(label="Improve the model for all users"))
+        _, report = _watch(capsys, root, server.base_url)
+        page = report["pages"][0]
+        label = page["labels"][1]
+        assert page["changed"] is True
+        assert "+Turn off “Improve the model for all users”." in page["diff"]
+        assert label["state"] == "missing"
+        assert label["suggestions"][0]["text"] == "Improve the model for all users"
+        assert 0 < label["suggestions"][0]["score"] <= 1
+
+        server.route("/privacy", _page())
+        _, report = _watch(capsys, root, server.base_url)
+        assert [lab["state"] for lab in report["pages"][0]["labels"]] == ["present", "present"]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Reply(500, body=b"oops"),
+        Reply(200, {"content-type": "text/html"}, b"<main>No article here</main>"),
+    ],
+    ids=["failed fetch", "selector matches nothing"],
+)
+def test_a_failure_keeps_the_snapshot_byte_identical(
+    root: Path, capsys: pytest.CaptureFixture[str], failure: Reply
+) -> None:
+    with Loopback() as net:
+        server = net.server()
+        server.route("/privacy", _page())
+        _watch(capsys, root, server.base_url)
+        before = _snapshot_files(root)
+        server.route("/privacy", failure)
+        code, report = _watch(capsys, root, server.base_url)
+    assert _snapshot_files(root) == before
+    page = report["pages"][0]
+    assert page["checked"] is False
+    if failure.status == 200:
+        assert page["selector_failed"] is True
+        assert "selector 'article' matched nothing" in page["error"]
+        assert code == 1
+    else:
+        assert page["selector_failed"] is False
+
+
+def _probed(status: int, body: bytes = b"") -> Probed:
+    target = Target(
+        url="https://help.example.org/p",
+        lang="en",
+        uses=(Use("p", "catalogue/p.yaml", 4, "help", "help"),),
+        watch=WatchSpec(None, (), (), ("Privacy",), (9,)),
+        sign_in_expected=False,
+    )
+    result = FetchResult(
+        url=target.url, final_url=target.url, status=status,
+        headers={"content-type": "text/html"}, body=body, truncated=False, redirects=(),
+        attempts=1, elapsed_ms=1, error=None, validators=Validators(etag='"v1"'),
+    )  # fmt: skip
+    return Probed(target, target.url, result, judge(result))
+
+
+def test_not_modified_reuses_the_previous_snapshot() -> None:
+    text = "Privacy\n"
+    meta = SnapshotMeta("https://help.example.org/p", "x", "t0", '"v1"', None, text_sha256(text))
+    watched = watch_page(_probed(304), Snapshot(text, meta), {}, now="t1")
+    assert watched.report.checked is True
+    assert watched.report.changed is False
+    assert watched.snapshot is None  # nothing to rewrite
+    assert [lab.state for lab in watched.report.labels] == ["present"]
+    assert watched.report.labels[0].line == 9
+
+
+def test_first_sight_of_a_page_stores_its_snapshot() -> None:
+    watched = watch_page(_probed(200, b"<p>Privacy</p>"), None, {}, now="t1")
+    assert watched.snapshot is not None
+    assert watched.snapshot.text == "Privacy\n"
+    assert watched.snapshot.meta.etag == '"v1"'
+    assert watched.sightings["Privacy"].first_seen == "t1"

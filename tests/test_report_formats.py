@@ -727,9 +727,9 @@ def test_the_step_summary_cuts_long_diffs() -> None:
 
 def test_text_is_one_line_per_finding_then_a_summary() -> None:
     assert REPORT_FORMATS["text"].render(broken_and_missing()).splitlines() == [
-        "catalogue/example-chat.yaml:31: [error] label-missing (unconfirmed, 1/2 runs) label “Improve "
-        f"the model for everyone” is gone from {HELP_URL}; most likely renamed to “Improve the "
-        "model for all users”",
+        "catalogue/example-chat.yaml:31: [error] label-missing (unconfirmed, 1/2 runs) "
+        f"label “Improve the model for everyone” is gone from {HELP_URL}; "
+        "most likely renamed to “Improve the model for all users”",
         f"catalogue/example-chat.yaml:40: [error] link-broken {FORM_URL}: HTTP 404",
         "3 links, 2 watched pages (0 changed), 2 findings: 1 confirmed error; 1 finding awaiting "
         "confirmation.",

@@ -15,8 +15,8 @@ from optout_watch.judge import judge
 from optout_watch.probe import Probed
 from optout_watch.snapshots import Snapshot, SnapshotMeta, text_sha256
 from optout_watch.watch import watch_page
-from tests.test_check import _catalogue, _page
 from tests.loopback import Loopback, Reply
+from tests.test_check import _catalogue, _page
 
 
 def _watch(capsys: pytest.CaptureFixture[str], root: Path, url: str) -> tuple[int, dict[str, Any]]:

@@ -41,8 +41,8 @@ def write_catalogue(folder: Path, hosts: int, per_host_urls: int) -> None:
             for page in range(1, per_host_urls)  # the source is the host's last URL
         ]
         link_ids = [link["id"] for link in data["links"]]
-        for lang in ("fr", "en"):
-            data["procedures"][0]["steps"][lang][0]["links"] = link_ids
+        for lang in ("fr", "en"):  # a list each: a shared one would be dumped as a YAML alias
+            data["procedures"][0]["steps"][lang][0]["links"] = list(link_ids)
         (folder / f"bench-{host}.yaml").write_text(platform_yaml(data), encoding="utf-8")
 
 

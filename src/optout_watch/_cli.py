@@ -410,6 +410,12 @@ def _run_watch(args: argparse.Namespace, config: Config, streams: _Streams) -> i
 def _run_probe(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
     """Stateless: every problem counts at once, and nothing is remembered."""
     validation = _validate(args, config, [config.catalogue])
+    skipped = validation.files - len(validation.platforms)
+    if skipped:
+        streams.err.write(
+            f"optout-watch: {skipped} catalogue files have errors and were not probed; "
+            "see `optout-watch validate`\n"
+        )
     options = CheckOptions(
         thresholds=Thresholds(confirm_after=1, blocked_after=1),
         remaps=_remaps(args),

@@ -10,7 +10,9 @@ import pytest
 
 from optout_watch._cli import main
 from optout_watch.schemas import export_schema
+from optout_watch.catalogue.loader import Position
 from tests.conftest import WriteFile, valid_platform
+from tests.test_loader import HAZARDS
 
 ROOT = Path(__file__).parents[1]
 
@@ -36,7 +38,7 @@ def test_valid_catalogue_exits_0(
     write_catalogue_file(valid_platform())
     code, out, _ = run(capsys, "validate")
     assert code == 0
-    assert out == "1 files checked: no problems.\n"
+    assert out == "1 file checked: no problems.\n"
 
 
 def test_every_problem_of_every_file_is_reported_with_its_location(
@@ -130,7 +132,7 @@ def test_configuration_from_pyproject_and_environment(
     assert (code, [line.split()[1] for line in out.splitlines()[:-1]]) == (0, ["OW601"])
     monkeypatch.setenv("OPTOUT_WATCH_IGNORE", "OW301,OW601")
     code, out, _ = run(capsys, "validate")
-    assert (code, out) == (0, "1 files checked: no problems.\n")
+    assert (code, out) == (0, "1 file checked: no problems.\n")
 
 
 def test_configuration_mistake_is_located(
@@ -190,3 +192,35 @@ def test_schema_check_fails_on_drift(capsys: pytest.CaptureFixture[str], tmp_pat
     code, _, err = run(capsys, "schema", "--check", "--output", "schema")
     assert code == 1
     assert "out of date with the models" in err
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "position", "fragment"),
+    [case[1:] for case in HAZARDS],
+    ids=[case[0] for case in HAZARDS],
+)
+def test_a_hostile_file_is_one_located_finding(
+    raw: bytes,
+    code: str,
+    position: Position,
+    fragment: str,
+    capsys: pytest.CaptureFixture[str],
+    write_catalogue_file: WriteFile,
+) -> None:
+    write_catalogue_file(raw, name="hostile.yaml")
+    write_catalogue_file(valid_platform())
+    exit_code, out, err = run(capsys, "validate")
+    assert (exit_code, err) == (1, "")
+    first = out.splitlines()[0]
+    assert first.startswith(f"catalogue/hostile.yaml:{position.line}:{position.column}: {code} ")
+    assert fragment in first
+    assert out.splitlines()[-1] == "2 files checked: 1 error, 0 warnings."
+
+
+def test_an_oversized_file_is_one_located_finding(
+    capsys: pytest.CaptureFixture[str], write_catalogue_file: WriteFile
+) -> None:
+    write_catalogue_file(b"a: " + b"x" * (1024 * 1024) + b"\n", name="huge.yaml")
+    code, out, _ = run(capsys, "validate")
+    assert code == 1
+    assert out.startswith("catalogue/huge.yaml:1:1: OW102 file is 1,048,580 bytes, over the limit")

@@ -60,8 +60,8 @@ class UsageError(Exception):
 
 
 class _Streams:
-    def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
-        self.out, self.err, self.quiet = out, err, quiet
+    def __init__(self, out: TextIO, err: TextIO, *, quiet: bool, verbose: bool) -> None:
+        self.out, self.err, self.quiet, self.verbose = out, err, quiet, verbose
 
     def info(self, text: str) -> None:
         if not self.quiet:
@@ -69,7 +69,9 @@ class _Streams:
 
 
 def _common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    """Options every command takes, before or after its name. Their defaults are suppressed
+    so that a subcommand's default cannot overwrite a value given before the subcommand."""
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument(
         "--catalogue", type=Path, metavar="DIR", help="catalogue folder (default: catalogue/)"
     )
@@ -81,7 +83,9 @@ def _common_options() -> argparse.ArgumentParser:
     )
     verbosity = common.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only findings")
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    verbosity.add_argument(
+        "-v", "--verbose", action="store_true", help="print each URL as it is fetched"
+    )
     return common
 
 
@@ -328,6 +332,12 @@ def _execute(
                 options=options, clock=lambda: dt.datetime.now(dt.UTC), on_result=advance,
             )  # fmt: skip
 
+    def show(result: FetchResult) -> None:
+        seen = result.error.kind if result.error else result.status
+        streams.err.write(f"{seen} {result.url} ({result.elapsed_ms} ms)\n")
+
+    if streams.verbose:
+        return asyncio.run(go(show))
     with progress(len(targets), streams.err, label="fetching", enabled=not streams.quiet) as bar:
         return asyncio.run(go(bar))
 
@@ -436,10 +446,15 @@ Runner = Callable[[argparse.Namespace, Config, _Streams], int]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    streams = _Streams(sys.stdout, sys.stderr, args.quiet)
+    streams = _Streams(
+        sys.stdout,
+        sys.stderr,
+        quiet=getattr(args, "quiet", False),
+        verbose=getattr(args, "verbose", False),
+    )
     try:
-        config = load_config(args.config, cwd=Path.cwd(), environ=os.environ)
-        if args.catalogue is not None:
+        config = load_config(getattr(args, "config", None), cwd=Path.cwd(), environ=os.environ)
+        if getattr(args, "catalogue", None) is not None:
             config = replace(config, catalogue=args.catalogue)
         run: Runner = args.run
         return run(args, config, streams)

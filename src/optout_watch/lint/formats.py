@@ -14,10 +14,15 @@ class ValidationFormat(Protocol):
     def render(self, result: ValidationResult) -> str: ...
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _summary(result: ValidationResult) -> str:
+    checked = f"{_count(result.files, 'file')} checked"
     if not result.diagnostics:
-        return f"{result.files} files checked: no problems."
-    return f"{result.files} files checked: {result.errors} errors, {result.warnings} warnings."
+        return f"{checked}: no problems."
+    return f"{checked}: {_count(result.errors, 'error')}, {_count(result.warnings, 'warning')}."
 
 
 class TextFormat:

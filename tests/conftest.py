@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,15 @@ def write_catalogue_file(tmp_path: Path) -> WriteFile:
         return path
 
     return write
+
+
+@pytest.fixture
+def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder for a command run: no GitHub Actions variables, no user settings."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("OPTOUT_WATCH_"):
+            monkeypatch.delenv(name)
+    return tmp_path

@@ -111,12 +111,9 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    _catalogue(tmp_path)
-    return tmp_path
+def isolated(run_folder: Path) -> Path:
+    _catalogue(run_folder)
+    return run_folder
 
 
 def test_four_nights(

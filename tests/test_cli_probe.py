@@ -15,12 +15,9 @@ from tests.test_check import CHALLENGE, NOT_FOUND, OK, _catalogue, _page
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    _catalogue(tmp_path)
-    return tmp_path
+def root(run_folder: Path) -> Path:
+    _catalogue(run_folder)
+    return run_folder
 
 
 def _probe(root: Path, url: str, *extra: str) -> int:

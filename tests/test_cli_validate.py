@@ -24,12 +24,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated(run_folder: Path) -> None:
     """Run in an empty folder so that the repository's pyproject.toml is not picked up."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(__import__("os").environ):
-        if name.startswith("OPTOUT_WATCH_"):
-            monkeypatch.delenv(name)
 
 
 def test_valid_catalogue_exits_0(

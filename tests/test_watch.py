@@ -38,12 +38,9 @@ def _snapshot_files(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    _catalogue(tmp_path)
-    return tmp_path
+def root(run_folder: Path) -> Path:
+    _catalogue(run_folder)
+    return run_folder
 
 
 def test_baseline_rename_restore(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

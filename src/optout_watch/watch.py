@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from optout_watch.catalogue.targets import Target
 from optout_watch.extract import SelectorMatchedNothing, extract_text
@@ -35,13 +36,21 @@ class PageWatch:
     sightings: Mapping[str, LabelSighting]
 
 
-def _unchecked(target: Target, error: str, *, selector_failed: bool) -> PageWatch:
+def _page_report(target: Target, **outcome: Any) -> PageReport:
+    """The report of a page, located at the first catalogue entry that names it."""
     first = target.uses[0]
-    report = PageReport(
+    return PageReport(
         url=target.url,
         platforms=list(target.platforms),
         file=first.file,
         line=first.line,
+        **outcome,
+    )
+
+
+def _unchecked(target: Target, error: str, *, selector_failed: bool) -> PageWatch:
+    report = _page_report(
+        target,
         checked=False,
         error=error,
         selector_failed=selector_failed,
@@ -88,12 +97,8 @@ def watch_page(
         now=now,
         added_lines=added_lines(old, text) if changed and old is not None else (),
     )
-    first = target.uses[0]
-    report = PageReport(
-        url=target.url,
-        platforms=list(target.platforms),
-        file=first.file,
-        line=first.line,
+    report = _page_report(
+        target,
         checked=True,
         error=None,
         selector_failed=False,

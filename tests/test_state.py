@@ -125,3 +125,14 @@ def test_temporary_files_without_a_journal_are_swept(tmp_path: Path) -> None:
     stray.write_text("half")
     assert load_state(tmp_path) == _sample()
     assert not stray.exists()
+
+
+def test_a_relative_state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    save_state(Path("state"), _sample(), {"snapshots/host/a.txt": b"a\n"})
+    assert load_state(Path("state")) == _sample()
+    assert (tmp_path / "state" / "snapshots" / "host" / "a.txt").read_bytes() == b"a\n"
+    assert sorted(p.name for p in (tmp_path / "state").rglob("*") if p.is_file()) == [
+        "a.txt",
+        "state.json",
+    ]

@@ -461,6 +461,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError) as error:
         sys.stderr.write(f"optout-watch: {error}\n")
         return EXIT_USAGE
+    except OSError as error:  # a folder that cannot be written, a full disk
+        where = f"{error.filename}: " if error.filename else ""
+        sys.stderr.write(f"optout-watch: {where}{error.strerror or error}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("optout-watch: interrupted\n")
         return EXIT_USAGE

@@ -146,7 +146,7 @@ def save_state(root: Path, state: State, files: Mapping[str, bytes] | None = Non
             fd, temporary = tempfile.mkstemp(
                 prefix=f".{target.name}.", suffix=_TEMP_SUFFIX, dir=target.parent
             )
-            moves.append((Path(temporary).relative_to(root).as_posix(), relative))
+            moves.append(((Path(relative).parent / Path(temporary).name).as_posix(), relative))
             with os.fdopen(fd, "wb") as stream:
                 stream.write(content)
                 stream.flush()

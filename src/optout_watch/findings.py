@@ -26,7 +26,7 @@ from optout_watch.state import FindingMemory
 class Threshold(StrEnum):
     """How many consecutive runs a code needs before it is confirmed."""
 
-    AT_ONCE = "at_once"  # deterministic: the catalogue says so, no network involved
+    AT_ONCE = "at_once"  # a fact of this run alone: the catalogue says so, or the page changed
     CONFIRM_AFTER = "confirm_after"
     BLOCKED_AFTER = "blocked_after"
 
@@ -60,7 +60,7 @@ FINDING_KINDS = {
                     "an expected label has never been seen on its page"),
         FindingKind("page-selector-empty", Severity.ERROR, Threshold.CONFIRM_AFTER,
                     "a watched page's selector matched nothing: its layout changed"),
-        FindingKind("page-changed", Severity.INFO, Threshold.CONFIRM_AFTER,
+        FindingKind("page-changed", Severity.INFO, Threshold.AT_ONCE,
                     "a watched page's text changed"),
     )
 }  # fmt: skip
@@ -236,10 +236,14 @@ def page_drafts(pages: Iterable[PageReport]) -> list[Draft]:
             added, removed = _diff_counts(page.diff)
             drafts.append(
                 Draft("page-changed", platform, page.file, page.line, page.url, None,
-                      f"{page.url} changed: {added} lines added, {removed} removed",
+                      f"{page.url} changed: {_lines(added)} added, {_lines(removed)} removed",
                       {"lines_added": added, "lines_removed": removed})
             )  # fmt: skip
     return drafts
+
+
+def _lines(count: int) -> str:
+    return f"{count} line{'' if count == 1 else 's'}"
 
 
 def _diff_counts(diff: str) -> tuple[int, int]:

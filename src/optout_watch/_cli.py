@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import os
 import sys
@@ -15,27 +14,11 @@ from typing import TextIO
 from optout_watch import __version__
 from optout_watch._atomic import write_text_atomic
 from optout_watch.catalogue.export import export_document, render_export
-from optout_watch.catalogue.targets import CataloguePlatform, Target, collect_targets
-from optout_watch.check import CheckOptions, CheckResult, run_check
 from optout_watch.config import Config, ConfigError, load_config
-from optout_watch.fetch import Fetcher, FetchResult, FetchSettings
-from optout_watch.findings import Thresholds
 from optout_watch.lint.formats import VALIDATION_FORMATS
 from optout_watch.lint.rules import RULES, RuleSettings
-from optout_watch.lint.runner import (
-    Selection,
-    ValidationResult,
-    discover,
-    display_path,
-    validate_files,
-)
-from optout_watch.progress import progress
-from optout_watch.remap import Remap, RemapError, parse_remap
-from optout_watch.report.formats import REPORT_FORMATS, github_annotations, step_summary
-from optout_watch.report.model import ValidationProblem
+from optout_watch.lint.runner import Selection, ValidationResult, discover, validate_files
 from optout_watch.schemas import COMMITTED_SCHEMAS, render_schema
-from optout_watch.snapshots import SnapshotStore
-from optout_watch.state import State, StateError, load_state, save_state
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -59,13 +42,16 @@ class UsageError(Exception):
     """A mistake in how the command was called or set up (exit 2)."""
 
 
-class _Streams:
+class Streams:
     def __init__(self, out: TextIO, err: TextIO, *, quiet: bool, verbose: bool) -> None:
         self.out, self.err, self.quiet, self.verbose = out, err, quiet, verbose
 
     def info(self, text: str) -> None:
         if not self.quiet:
             self.err.write(text + "\n")
+
+
+Runner = Callable[[argparse.Namespace, Config, "Streams"], int]
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -133,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--blocked-after", type=int, default=7, metavar="N",
         help="runs before a blocked link becomes a warning (default 7)",
     )  # fmt: skip
-    check.set_defaults(run=_run_check)
+    check.set_defaults(run=_network_command("check"))
 
     probe = commands.add_parser(
         "probe",
@@ -142,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: optout-watch probe --remap '^https://(.*) http://127.0.0.1:8000/\\1'",
     )
     probe.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    probe.set_defaults(run=_run_probe)
+    probe.set_defaults(run=_network_command("probe"))
 
     watch = commands.add_parser(
         "watch",
@@ -151,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: optout-watch watch --state state",
     )
     _state_options(watch)
-    watch.set_defaults(run=_run_watch)
+    watch.set_defaults(run=_network_command("watch"))
 
     rules = commands.add_parser(
         "rules", parents=[common], help="list the rule codes with their reasons"
@@ -182,6 +168,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The report formats' names; the formats themselves load only with a network command.
+REPORT_FORMAT_NAMES = ("json", "markdown", "text")
+
+
+def _network_command(name: str) -> Runner:
+    """The runner of a network command, imported when it runs: `validate` and the other
+    catalogue commands then start without loading the HTTP and report machinery."""
+
+    def run(args: argparse.Namespace, config: Config, streams: Streams) -> int:
+        from optout_watch import _cli_network  # noqa: PLC0415
+
+        runner: Runner = getattr(_cli_network, f"run_{name}_command")
+        return runner(args, config, streams)
+
+    return run
+
+
 def _network_options() -> argparse.ArgumentParser:
     network = argparse.ArgumentParser(add_help=False)
     network.add_argument(
@@ -192,7 +195,7 @@ def _network_options() -> argparse.ArgumentParser:
     network.add_argument("--retries", type=int, metavar="N", help="retries per URL")
     network.add_argument("--max-concurrency", type=int, metavar="N", help="requests at once")
     network.add_argument("--per-host", type=int, metavar="N", help="requests at once per host")
-    network.add_argument("--format", choices=sorted(REPORT_FORMATS), default="text")
+    network.add_argument("--format", choices=REPORT_FORMAT_NAMES, default="text")
     return network
 
 
@@ -204,7 +207,9 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def _validate(args: argparse.Namespace, config: Config, paths: Sequence[Path]) -> ValidationResult:
+def validate_catalogue(
+    args: argparse.Namespace, config: Config, paths: Sequence[Path]
+) -> ValidationResult:
     selection = Selection(
         select=_csv(getattr(args, "select", None)) or config.select,
         ignore=config.ignore + _csv(getattr(args, "ignore", None)),
@@ -222,20 +227,20 @@ def _validate(args: argparse.Namespace, config: Config, paths: Sequence[Path]) -
     return validate_files(files, selection=selection, settings=settings)
 
 
-def _run_validate(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
-    result = _validate(args, config, args.paths or [config.catalogue])
+def _run_validate(args: argparse.Namespace, config: Config, streams: Streams) -> int:
+    result = validate_catalogue(args, config, args.paths or [config.catalogue])
     streams.out.write(VALIDATION_FORMATS[args.format].render(result))
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
-def _run_rules(_args: argparse.Namespace, _config: Config, streams: _Streams) -> int:
+def _run_rules(_args: argparse.Namespace, _config: Config, streams: Streams) -> int:
     for rule in RULES:
         streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
     return EXIT_OK
 
 
-def _run_export(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
-    result = _validate(args, config, [config.catalogue])
+def _run_export(args: argparse.Namespace, config: Config, streams: Streams) -> int:
+    result = validate_catalogue(args, config, [config.catalogue])
     if result.errors:
         streams.err.write(VALIDATION_FORMATS["text"].render(result))
         streams.err.write("export refused: fix the catalogue first\n")
@@ -249,7 +254,7 @@ def _run_export(args: argparse.Namespace, config: Config, streams: _Streams) -> 
     return EXIT_OK
 
 
-def _run_schema(args: argparse.Namespace, _config: Config, streams: _Streams) -> int:
+def _run_schema(args: argparse.Namespace, _config: Config, streams: Streams) -> int:
     stale: list[str] = []
     for name, generate in COMMITTED_SCHEMAS.items():
         path = args.output / name
@@ -268,185 +273,10 @@ def _run_schema(args: argparse.Namespace, _config: Config, streams: _Streams) ->
     return EXIT_OK
 
 
-def _fetch_settings(args: argparse.Namespace, config: Config) -> FetchSettings:
-    def pick(option: int | float | None, configured: int | float) -> int | float:
-        return configured if option is None else option
-
-    settings = FetchSettings(
-        timeout=float(pick(args.timeout, config.timeout)),
-        retries=int(pick(args.retries, config.retries)),
-        max_concurrency=int(pick(args.max_concurrency, config.max_concurrency)),
-        per_host=int(pick(args.per_host, config.per_host)),
-    )
-    if (
-        settings.timeout <= 0
-        or settings.retries < 0
-        or min(settings.max_concurrency, settings.per_host) < 1
-    ):
-        raise UsageError("--timeout must be positive, --retries at least 0, limits at least 1")
-    if config.user_agent:
-        settings = replace(settings, user_agent=config.user_agent)
-    return settings
-
-
-def _remaps(args: argparse.Namespace) -> tuple[Remap, ...]:
-    try:
-        return tuple(parse_remap(rule) for rule in args.remap)
-    except RemapError as error:
-        raise UsageError(str(error)) from None
-
-
-def _problems(result: ValidationResult) -> list[ValidationProblem]:
-    return [
-        ValidationProblem(
-            path=d.path, line=d.line, column=d.column, code=d.code,
-            severity=str(d.severity), message=d.message,
-        )
-        for d in result.diagnostics
-    ]  # fmt: skip
-
-
-def _catalogue_targets(result: ValidationResult) -> list[Target]:
-    return collect_targets(
-        [
-            CataloguePlatform(item.platform, item.document, display_path(item.document.path))
-            for item in result.platforms
-        ]
-    )
-
-
-def _execute(
-    targets: Sequence[Target],
-    problems: Sequence[ValidationProblem],
-    state: State,
-    store: SnapshotStore | None,
-    *,
-    settings: FetchSettings,
-    options: CheckOptions,
-    streams: _Streams,
-) -> CheckResult:
-    async def go(advance: Callable[[FetchResult], None]) -> CheckResult:
-        async with Fetcher(settings) as fetcher:
-            return await run_check(
-                targets, problems, state, store.read if store else lambda _: None, fetcher,
-                options=options, clock=lambda: dt.datetime.now(dt.UTC), on_result=advance,
-            )  # fmt: skip
-
-    def show(result: FetchResult) -> None:
-        seen = result.error.kind if result.error else result.status
-        streams.err.write(f"{seen} {result.url} ({result.elapsed_ms} ms)\n")
-
-    if streams.verbose:
-        return asyncio.run(go(show))
-    with progress(len(targets), streams.err, label="fetching", enabled=not streams.quiet) as bar:
-        return asyncio.run(go(bar))
-
-
-def _publish(result: CheckResult, args: argparse.Namespace, streams: _Streams) -> None:
-    """Every output a run asked for, plus GitHub's job summary and annotations in Actions."""
-    report = result.report
-    rendered = REPORT_FORMATS[args.format].render(report)
-    output: Path | None = getattr(args, "output", None)
-    if output is None:
-        streams.out.write(rendered)
-    else:
-        write_text_atomic(output, rendered)
-        streams.info(f"wrote {output}")
-    for option, name in (("report", "json"), ("markdown", "markdown")):
-        path = getattr(args, option, None)
-        if path is not None:
-            write_text_atomic(path, REPORT_FORMATS[name].render(report))
-            streams.info(f"wrote {path}")
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as stream:
-            stream.write(step_summary(report))
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in github_annotations(report):
-            streams.out.write(line + "\n")
-
-
-def _stateful_run(
-    args: argparse.Namespace, config: Config, streams: _Streams, options: CheckOptions
-) -> int:
-    validation = _validate(args, config, [config.catalogue])
-    targets = _catalogue_targets(validation)
-    if options.only_watched:
-        targets = [target for target in targets if target.watch is not None]
-    state_dir = args.state or config.state
-    try:
-        state = load_state(state_dir)
-    except StateError as error:
-        raise UsageError(str(error)) from None
-    store = SnapshotStore(state_dir / "snapshots")
-    problems = [] if options.only_watched else _problems(validation)
-    result = _execute(
-        targets, problems, state, store,
-        settings=_fetch_settings(args, config), options=options, streams=streams,
-    )  # fmt: skip
-    _publish(result, args, streams)
-    if result.outage:
-        streams.err.write(
-            "optout-watch: most URLs failed with network errors: an outage, so no state, "
-            "streak or snapshot was changed\n"
-        )
-        return EXIT_USAGE
-    files: dict[str, bytes] = {}
-    for snapshot in result.snapshots:
-        for path, content in store.files(snapshot.meta.url, snapshot.text, snapshot.meta).items():
-            files[path.relative_to(state_dir).as_posix()] = content
-    save_state(state_dir, result.state, files)
-    return result.exit_code
-
-
-def _run_check(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
-    confirm_after = args.confirm_after or config.confirm_after
-    if confirm_after < 1 or args.blocked_after < 1:
-        raise UsageError("--confirm-after and --blocked-after must be at least 1")
-    options = CheckOptions(
-        thresholds=Thresholds(confirm_after=confirm_after, blocked_after=args.blocked_after),
-        remaps=_remaps(args),
-    )
-    return _stateful_run(args, config, streams, options)
-
-
-def _run_watch(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
-    options = CheckOptions(
-        thresholds=Thresholds(confirm_after=1), remaps=_remaps(args), only_watched=True
-    )
-    return _stateful_run(args, config, streams, options)
-
-
-def _run_probe(args: argparse.Namespace, config: Config, streams: _Streams) -> int:
-    """Stateless: every problem counts at once, and nothing is remembered."""
-    validation = _validate(args, config, [config.catalogue])
-    skipped = validation.files - len(validation.platforms)
-    if skipped:
-        streams.err.write(
-            f"optout-watch: {skipped} catalogue files have errors and were not probed; "
-            "see `optout-watch validate`\n"
-        )
-    options = CheckOptions(
-        thresholds=Thresholds(confirm_after=1, blocked_after=1),
-        remaps=_remaps(args),
-        watch_pages=False,
-    )
-    targets = _catalogue_targets(validation)
-    result = _execute(
-        targets, [], State(), None,
-        settings=_fetch_settings(args, config), options=options, streams=streams,
-    )  # fmt: skip
-    _publish(result, args, streams)
-    return result.exit_code
-
-
-Runner = Callable[[argparse.Namespace, Config, _Streams], int]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    streams = _Streams(
+    streams = Streams(
         sys.stdout,
         sys.stderr,
         quiet=getattr(args, "quiet", False),

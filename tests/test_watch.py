@@ -136,3 +136,31 @@ def test_first_sight_of_a_page_stores_its_snapshot() -> None:
     assert watched.snapshot.text == "Privacy\n"
     assert watched.snapshot.meta.etag == '"v1"'
     assert watched.sightings["Privacy"].first_seen == "t1"
+
+
+def test_a_lost_snapshot_is_fetched_whole_despite_known_validators(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    etag = {"etag": '"v1"', "content-type": "text/html; charset=utf-8"}
+    with Loopback() as net:
+        server = net.server()
+        body = _page().body
+        server.route("/privacy", Reply(200, etag, body))
+        _watch(capsys, root, server.base_url)
+        server.route("/privacy", Reply(304, etag))
+        _, report = _watch(capsys, root, server.base_url)
+        assert server.requests[-1].headers["if-none-match"] == '"v1"'
+        assert report["pages"][0]["checked"] is True
+        for path in (root / "state" / "snapshots").rglob("*"):
+            if path.is_file():
+                path.unlink()
+        server.handle(
+            "/privacy",
+            lambda request: (
+                Reply(304, etag) if "if-none-match" in request.headers else Reply(200, etag, body)
+            ),
+        )
+        _, report = _watch(capsys, root, server.base_url)
+    assert "if-none-match" not in server.requests[-1].headers
+    assert report["pages"][0]["checked"] is True
+    assert [lab["state"] for lab in report["pages"][0]["labels"]] == ["present", "present"]

@@ -154,17 +154,28 @@ async def run_check(
     on_result: Callable[[FetchResult], None] | None = None,
 ) -> CheckResult:
     started = _timestamp(clock())
+    previous = {
+        target.url: read_snapshot(target.url)
+        for target in targets
+        if target.watch is not None and options.watch_pages
+    }
+    # A page without a snapshot must be fetched whole, even if its validators are known.
+    validators = {
+        url: known
+        for url, known in _validators(state).items()
+        if url not in previous or previous[url] is not None
+    }
     probed = await probe_targets(
-        targets, fetcher, remaps=options.remaps, validators=_validators(state), on_result=on_result
+        targets, fetcher, remaps=options.remaps, validators=validators, on_result=on_result
     )
     outage = is_outage(probed, options.outage_ratio)
     links = [link_report(item) for item in probed]
     watched = {
         item.target.url: watch_page(
-            item, read_snapshot(item.target.url), _history(state, item.target.url), now=started
+            item, previous[item.target.url], _history(state, item.target.url), now=started
         )
         for item in probed
-        if item.target.watch is not None and options.watch_pages
+        if item.target.url in previous
     }
     pages = [page.report for page in watched.values()]
     drafts = [*validation_drafts(validation), *link_drafts(links), *page_drafts(pages)]

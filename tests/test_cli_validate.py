@@ -220,3 +220,21 @@ def test_an_oversized_file_is_one_located_finding(
     code, out, _ = run(capsys, "validate")
     assert code == 1
     assert out.startswith("catalogue/huge.yaml:1:1: OW102 file is 1,048,580 bytes, over the limit")
+
+
+def test_a_dedicated_configuration_file_from_the_environment(
+    capsys: pytest.CaptureFixture[str],
+    write_catalogue_file: WriteFile,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = valid_platform()
+    data["links"][0]["url"] = "http://help.example.com/a"
+    write_catalogue_file(data)
+    (tmp_path / "watch.toml").write_text('ignore = ["OW301"]\n')
+    monkeypatch.setenv("OPTOUT_WATCH_CONFIG", str(tmp_path / "watch.toml"))
+    assert run(capsys, "validate")[0] == 0
+    monkeypatch.setenv("OPTOUT_WATCH_CONFIG", str(tmp_path / "missing.toml"))
+    code, _, err = run(capsys, "validate")
+    assert code == 2
+    assert err == f"optout-watch: {tmp_path / 'missing.toml'}: no such configuration file\n"

@@ -1,7 +1,8 @@
 """Settings from `[tool.optout-watch]` in the nearest `pyproject.toml` and `OPTOUT_WATCH_*`.
 
 Precedence, lowest first: defaults, the file, the environment, then command-line options
-(applied by the CLI). Relative paths in the file are relative to the file's folder.
+(applied by the CLI). Relative paths in the file are relative to the file's folder. The file
+is `--config FILE`, else `OPTOUT_WATCH_CONFIG`, else the nearest `pyproject.toml`.
 """
 
 from __future__ import annotations
@@ -146,6 +147,11 @@ def _apply(config: Config, key: str, value: Any, where: str, base: Path | None) 
 def load_config(explicit: Path | None, *, cwd: Path, environ: Mapping[str, str]) -> Config:
     """The settings in force; raises ConfigError with a located message."""
     config = Config()
+    from_environment = environ.get(ENV_PREFIX + "CONFIG")
+    if explicit is None and from_environment:
+        explicit = Path(from_environment)
+    if explicit is not None and not explicit.is_file():
+        raise ConfigError(f"{explicit}: no such configuration file")
     path = explicit if explicit is not None else find_pyproject(cwd)
     if path is not None:
         table, text = _read_table(path)

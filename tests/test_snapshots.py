@@ -18,6 +18,7 @@ from optout_watch.snapshots import (
     text_sha256,
     unified_diff,
 )
+from optout_watch.state import State, save_state
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 URL = "https://help.example.com/en/articles/7730893-data-controls-faq"
@@ -38,6 +39,21 @@ def meta_for(text: str, url: str = URL) -> SnapshotMeta:
 @pytest.fixture
 def store(tmp_path: Path) -> SnapshotStore:
     return SnapshotStore(tmp_path / "snapshots")
+
+
+class _Writer:
+    """Stores snapshots the way the product does: the store's files in a state transaction."""
+
+    def __init__(self, store: SnapshotStore) -> None:
+        self.store = store
+
+    def write(self, url: str, text: str, meta: SnapshotMeta) -> None:
+        state_dir = self.store.root.parent
+        files = {
+            path.relative_to(state_dir).as_posix(): content
+            for path, content in self.store.files(url, text, meta).items()
+        }
+        save_state(state_dir, State(), files)
 
 
 # --- file names --------------------------------------------------------------------------------
@@ -90,14 +106,14 @@ def test_every_url_gets_a_safe_file_name_inside_the_store(store: SnapshotStore, 
 def test_snapshot_round_trips(store: SnapshotStore) -> None:
     meta = meta_for(TEXT)
 
-    store.write(URL, TEXT, meta)
+    _Writer(store).write(URL, TEXT, meta)
 
     assert store.read(URL) == Snapshot(TEXT, meta)
     assert store.path_for(URL).read_bytes() == TEXT.encode("utf-8")
 
 
 def test_meta_is_stable_json_beside_the_text(store: SnapshotStore) -> None:
-    store.write(URL, TEXT, meta_for(TEXT))
+    _Writer(store).write(URL, TEXT, meta_for(TEXT))
 
     meta_path = store.path_for(URL).with_suffix(".meta.json")
     raw = meta_path.read_text(encoding="utf-8")
@@ -107,21 +123,21 @@ def test_meta_is_stable_json_beside_the_text(store: SnapshotStore) -> None:
 
 
 def test_writing_the_same_content_again_changes_no_byte(store: SnapshotStore) -> None:
-    store.write(URL, TEXT, meta_for(TEXT))
+    _Writer(store).write(URL, TEXT, meta_for(TEXT))
     paths = [store.path_for(URL), store.path_for(URL).with_suffix(".meta.json")]
     before = [(path.read_bytes(), path.stat().st_mtime_ns) for path in paths]
 
-    store.write(URL, TEXT, meta_for(TEXT))
+    _Writer(store).write(URL, TEXT, meta_for(TEXT))
 
     assert [(path.read_bytes(), path.stat().st_mtime_ns) for path in paths] == before
     assert sorted(p.name for p in paths[0].parent.iterdir()) == sorted(p.name for p in paths)
 
 
 def test_a_changed_page_replaces_the_snapshot(store: SnapshotStore) -> None:
-    store.write(URL, TEXT, meta_for(TEXT))
+    _Writer(store).write(URL, TEXT, meta_for(TEXT))
     changed = TEXT.replace("everyone", "all users")
 
-    store.write(URL, changed, dataclasses.replace(meta_for(changed), etag=None))
+    _Writer(store).write(URL, changed, dataclasses.replace(meta_for(changed), etag=None))
 
     snapshot = store.read(URL)
     assert snapshot is not None
@@ -137,7 +153,7 @@ def test_read_of_an_unknown_page_is_none(store: SnapshotStore) -> None:
 def test_unusable_meta_yields_a_meta_without_validators(
     store: SnapshotStore, meta_content: bytes | None
 ) -> None:
-    store.write(URL, TEXT, meta_for(TEXT))
+    _Writer(store).write(URL, TEXT, meta_for(TEXT))
     meta_path = store.path_for(URL).with_suffix(".meta.json")
     if meta_content is None:
         meta_path.unlink()
@@ -150,7 +166,7 @@ def test_unusable_meta_yields_a_meta_without_validators(
 
 
 def test_meta_of_another_text_is_not_trusted(store: SnapshotStore) -> None:
-    store.write(URL, TEXT, meta_for(TEXT))
+    _Writer(store).write(URL, TEXT, meta_for(TEXT))
     store.path_for(URL).write_text("Edited by hand\n", encoding="utf-8")
 
     snapshot = store.read(URL)
@@ -161,7 +177,7 @@ def test_meta_of_another_text_is_not_trusted(store: SnapshotStore) -> None:
 
 
 def test_crlf_line_ends_from_a_checkout_are_read_as_lf(store: SnapshotStore) -> None:
-    store.write(URL, TEXT, meta_for(TEXT))
+    _Writer(store).write(URL, TEXT, meta_for(TEXT))
     path = store.path_for(URL)
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
 
@@ -176,7 +192,7 @@ def test_write_refuses_a_meta_about_something_else(
     store: SnapshotStore, meta: SnapshotMeta
 ) -> None:
     with pytest.raises(ValueError, match="snapshot meta"):
-        store.write(URL, TEXT, meta)
+        _Writer(store).write(URL, TEXT, meta)
 
     assert not store.root.exists()
 

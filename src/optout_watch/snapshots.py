@@ -1,7 +1,8 @@
 """Snapshots of watched pages' text, and the diffs between two of them.
 
 Users commit the state directory to git, so a snapshot is one readable UTF-8 text file per
-page with a `.meta.json` beside it, and writing the same content again changes no byte.
+page with a `.meta.json` beside it, rendered the same way every time (the state's transaction
+leaves a file whose bytes are unchanged untouched).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
-from optout_watch._atomic import write_bytes_atomic
 
 __all__ = [
     "Snapshot",
@@ -98,10 +97,11 @@ def _parse_meta(raw: bytes) -> SnapshotMeta | None:
 class SnapshotStore:
     """The snapshots under `root` (`<state dir>/snapshots`).
 
-    The store never deletes a snapshot and every file is replaced atomically, so a good
-    snapshot is never lost or half-written. It does not judge what it is given: a caller must
-    not write after a fetch that failed (an error page, a timeout, a selector that matched
-    nothing), so that the last good snapshot stays the reference.
+    The store names and reads snapshots and says which bytes make one (`files`); writing is
+    the state's transaction (`state.save_state`), so a good snapshot is never lost or
+    half-written. It does not judge what it is given: a caller must not store a snapshot after
+    a fetch that failed (an error page, a timeout, a selector that matched nothing), so that
+    the last good snapshot stays the reference.
     """
 
     def __init__(self, root: Path) -> None:
@@ -143,25 +143,14 @@ class SnapshotStore:
         return Snapshot(text, meta)
 
     def files(self, url: str, text: str, meta: SnapshotMeta) -> dict[Path, bytes]:
-        """The files a snapshot consists of, text first: for callers that write them as part of
-        a larger transaction. Raises ValueError when `meta` is not about this URL and text."""
+        """The files a snapshot consists of, text first, to be written in the state's
+        transaction. Raises ValueError when `meta` is not about this URL and text."""
         if meta.url != url:
             raise ValueError(f"snapshot meta is about {meta.url!r}, not {url!r}")
         if meta.sha256 != text_sha256(text):
             raise ValueError(f"snapshot meta sha256 does not match the text of {url!r}")
         path = self.path_for(url)
         return {path: text.encode("utf-8"), _meta_path(path): _render_meta(meta)}
-
-    def write(self, url: str, text: str, meta: SnapshotMeta) -> None:
-        """Store `text` as the snapshot of `url`: the text, then its meta, each atomically.
-
-        A file whose content is unchanged is not touched. If interrupted between the two, the
-        next `read` sees the new text with a meta it knows is stale (see `read`).
-        """
-        for path, content in self.files(url, text, meta).items():
-            if path.is_file() and path.read_bytes() == content:
-                continue
-            write_bytes_atomic(path, content)
 
 
 def unified_diff(old: str, new: str, *, old_label: str, new_label: str, context: int = 3) -> str:

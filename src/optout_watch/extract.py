@@ -15,6 +15,8 @@ __all__ = [
     "InvalidPattern",
     "InvalidSelector",
     "SelectorMatchedNothing",
+    "check_selector",
+    "compile_ignore",
     "extract_text",
     "is_word_char",
     "match_key",
@@ -240,13 +242,23 @@ def _visible_text(root: LexborNode, dropped: set[int], scope: set[int] | None) -
     return "".join(pieces), found_scope
 
 
+def compile_ignore(pattern: str) -> re.Pattern[str]:
+    """An `ignore` expression as extraction applies it (multi-line mode); raises
+    InvalidPattern. Validation calls this too, so both agree on what is valid."""
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as error:
+        raise InvalidPattern(f"invalid ignore pattern {pattern!r}: {error}") from None
+
+
+def check_selector(selector: str) -> None:
+    """Raises InvalidSelector when the parser extraction uses rejects `selector`."""
+    _css(LexborHTMLParser("<p></p>"), selector)
+
+
 def _remove_ignored(text: str, ignore: Sequence[str]) -> str:
     for pattern in ignore:
-        try:
-            compiled = re.compile(pattern, re.MULTILINE)
-        except re.error as error:
-            raise InvalidPattern(f"invalid ignore pattern {pattern!r}: {error}") from None
-        text = compiled.sub("", text)
+        text = compile_ignore(pattern).sub("", text)
     return normalise(text)
 
 

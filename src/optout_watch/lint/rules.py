@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, SelectolaxError
-
 from optout_watch.catalogue.loader import Document, JsonPath
 from optout_watch.catalogue.models import Localized, Platform, Step
+from optout_watch.extract import InvalidPattern, InvalidSelector, check_selector, compile_ignore
 from optout_watch.lint.diagnostics import Severity
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/platform.schema.json"
@@ -276,16 +275,12 @@ def check_ignore_patterns(file: PlatformFile) -> Iterator[Hit]:
     for l_index, link in enumerate(file.platform.links):
         for index, pattern in enumerate(link.watch.ignore if link.watch else []):
             try:
-                re.compile(pattern)
-            except re.error as error:
-                yield Hit(
-                    ("links", l_index, "watch", "ignore", index),
-                    f"invalid regular expression {pattern!r}: {error}",
-                )
+                compile_ignore(pattern)
+            except InvalidPattern as error:
+                yield Hit(("links", l_index, "watch", "ignore", index), f"{error}; fix it")
 
 
 def check_selectors(file: PlatformFile) -> Iterator[Hit]:
-    probe = LexborHTMLParser("<p></p>")
     for l_index, link in enumerate(file.platform.links):
         if link.watch is None:
             continue
@@ -297,9 +292,9 @@ def check_selectors(file: PlatformFile) -> Iterator[Hit]:
         ]
         for path, selector in selectors:
             try:
-                probe.css(selector)
-            except SelectolaxError:
-                yield Hit(path, f"invalid CSS selector {selector!r}; fix its syntax")
+                check_selector(selector)
+            except InvalidSelector as error:
+                yield Hit(path, f"{error}; fix its syntax")
 
 
 # --- dates and file conventions -----------------------------------------------------------------

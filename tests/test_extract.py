@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from optout_watch.decode import decode_html
-from optout_watch.extract import (
+from optout_watch.fetching.decode import decode_html
+from optout_watch.pages.extract import (
     InvalidPattern,
     InvalidSelector,
     SelectorMatchedNothing,

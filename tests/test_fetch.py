@@ -17,7 +17,8 @@ import httpcore
 import httpx
 import pytest
 
-from optout_watch.fetch import (
+from optout_watch.fetching.addresses import AddressPolicy
+from optout_watch.fetching.fetch import (
     Fetcher,
     FetchErrorKind,
     FetchRequest,
@@ -25,11 +26,13 @@ from optout_watch.fetch import (
     FetchSettings,
     Validators,
 )
-from optout_watch.judge import Outcome, Verdict, judge
+from optout_watch.fetching.judge import Outcome, Verdict, judge
 from tests.loopback import Loopback, Reply, Request, Server, unused_port
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 QUICK = FetchSettings(timeout=2.0, deadline=10.0)
+#: The servers of these tests all live on loopback addresses.
+ANYWHERE = AddressPolicy(any_address=True)
 EPOCH = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
@@ -62,6 +65,7 @@ def make_fetcher(
     fake = fake or FakeTime()
     return Fetcher(
         settings,
+        address_policy=ANYWHERE,
         transport=transport,
         sleep=fake.sleep,
         clock=fake.clock,

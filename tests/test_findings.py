@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from optout_watch.findings import FINDING_KINDS, Draft, Thresholds, confirm
-from optout_watch.report.model import Severity
-from optout_watch.state import FindingMemory
+from optout_watch.run.findings import FINDING_KINDS, Draft, Thresholds, confirm
+from optout_watch.severity import Severity
+from optout_watch.storage.state import FindingMemory
 
 
 def _draft(code: str = "link-broken", url: str = "https://a.example/x", **extra: object) -> Draft:
@@ -78,7 +78,7 @@ def test_blocked_links_need_many_runs_and_validation_none() -> None:
 def test_findings_are_ordered_errors_first_and_deduplicated() -> None:
     drafts = [_draft(code="link-moved"), _draft(), _draft()]
     findings, _ = confirm(drafts, {}, thresholds=Thresholds(), now="t")
-    assert [f.code for f in findings] == ["link-broken", "link-moved"]
+    assert [f.draft.code for f in findings] == ["link-broken", "link-moved"]
 
 
 def test_every_kind_has_a_summary() -> None:

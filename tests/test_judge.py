@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from optout_watch.fetch import FetchError, FetchErrorKind, FetchResult, Hop, Validators
-from optout_watch.judge import Outcome, Verdict, judge
+from optout_watch.fetching.fetch import FetchError, FetchErrorKind, FetchResult, Hop, Validators
+from optout_watch.fetching.judge import Outcome, Verdict, judge
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 
@@ -287,6 +287,7 @@ ERROR_OUTCOMES = {
     FetchErrorKind.NETWORK: Outcome.ERROR,
     FetchErrorKind.PROTOCOL: Outcome.ERROR,
     FetchErrorKind.DEADLINE: Outcome.ERROR,
+    FetchErrorKind.NON_PUBLIC_ADDRESS: Outcome.BROKEN,
 }
 
 
@@ -301,4 +302,20 @@ def test_fetch_errors(kind: FetchErrorKind, outcome: Outcome) -> None:
     expected = (
         "what happened" if outcome == Outcome.BROKEN else "what happened, still after 2 attempts"
     )
-    assert judge(fetched) == Verdict(outcome, expected)
+    assert judge(fetched) == Verdict(outcome, expected, failure=kind)
+
+
+def test_what_counts_towards_an_outage() -> None:
+    """Our network's failures do; a page's own (a loop, a bad answer, a refused address)
+    do not. An unknown host does: a machine without DNS is an outage, not broken links."""
+
+    def counts(kind: FetchErrorKind) -> bool:
+        return judge(
+            result(status=None, body=b"", error=FetchError(kind, "x"))
+        ).counts_towards_outage
+
+    assert {kind for kind in FetchErrorKind if counts(kind)} == {
+        FetchErrorKind.DNS, FetchErrorKind.TIMEOUT, FetchErrorKind.CONNECT, FetchErrorKind.TLS,
+        FetchErrorKind.NETWORK, FetchErrorKind.DEADLINE,
+    }  # fmt: skip
+    assert judge(result(status=404)).counts_towards_outage is False

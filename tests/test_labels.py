@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch.decode import decode_html
-from optout_watch.extract import extract_text
-from optout_watch.labels import (
+from optout_watch.fetching.decode import decode_html
+from optout_watch.pages.diff import compare
+from optout_watch.pages.extract import extract_text
+from optout_watch.pages.labels import (
     LabelResult,
     LabelSighting,
     LabelState,
@@ -18,7 +19,6 @@ from optout_watch.labels import (
     contains_label,
     suggest,
 )
-from optout_watch.snapshots import added_lines
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -234,7 +234,7 @@ def test_added_lines_flow_from_a_snapshot_diff() -> None:
     before = extract_text(before_html, select="article .article-body")
     after = extract_text(after_html, select="article .article-body")
 
-    result = assess_one(OLD_LABEL, after, added_lines(before, after))
+    result = assess_one(OLD_LABEL, after, compare(before, after, old_label="", new_label="").added)
 
     assert assess_one(OLD_LABEL, before).state is LabelState.PRESENT
     assert result.state is LabelState.MISSING

@@ -21,19 +21,19 @@ from optout_watch.report.formats import (
     github_annotations,
     step_summary,
 )
+from optout_watch.fetching.fetch import Hop
+from optout_watch.lint.diagnostics import Diagnostic
+from optout_watch.pages.labels import Suggestion
 from optout_watch.report.model import (
     Finding,
-    Hop,
     LabelReport,
     LinkReport,
     Location,
     PageReport,
     Report,
-    Severity,
-    Suggestion,
     Summary,
-    ValidationProblem,
 )
+from optout_watch.severity import Severity
 from optout_watch.report.safe_markdown import (
     WORD_JOINER,
     autolink,
@@ -246,7 +246,9 @@ def _link(
 def _label(
     text: str, state: str = "present", line: int = 30, *suggestions: Suggestion
 ) -> LabelReport:
-    return LabelReport(label=text, state=state, suggestions=list(suggestions), line=line)
+    return LabelReport(
+        label=text, state=state, suggestions=list(suggestions), file=_file(CHAT), line=line
+    )
 
 
 def _page(
@@ -300,7 +302,7 @@ def _report(
     links: Sequence[LinkReport],
     pages: Sequence[PageReport] = (),
     findings: Sequence[Finding] = (),
-    validation: Sequence[ValidationProblem] = (),
+    validation: Sequence[Diagnostic] = (),
     *,
     outage: bool = False,
 ) -> Report:
@@ -323,6 +325,8 @@ def _report(
             outage=outage,
             exit_code=2 if outage else int(errors > 0),
         ),
+        platforms=[],
+        skipped_files=[],
         validation=list(validation),
         links=list(links),
         pages=list(pages),
@@ -549,12 +553,12 @@ def hostile() -> Report:
             ),
         ],
         [
-            ValidationProblem(
+            Diagnostic(
                 path=_file(CHAT),
                 line=7,
                 column=3,
                 code="OW102",
-                severity="error",
+                severity=Severity.ERROR,
                 message=f"not a public host: {EVIL_HTML}",
             )
         ],

@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch.decode import decode_html
-from optout_watch.extract import extract_text
-from optout_watch.snapshots import (
+from optout_watch.storage.snapshots import (
     Snapshot,
     SnapshotMeta,
     SnapshotStore,
-    added_lines,
     text_sha256,
-    unified_diff,
 )
-from optout_watch.state import State, save_state
+from optout_watch.storage.state import State, save_state
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 URL = "https://help.example.com/en/articles/7730893-data-controls-faq"
@@ -202,63 +198,3 @@ def test_files_lists_text_then_meta(store: SnapshotStore) -> None:
 
     assert list(files) == [store.path_for(URL), store.path_for(URL).with_suffix(".meta.json")]
     assert not store.root.exists()
-
-
-# --- diffs -------------------------------------------------------------------------------------
-
-OLD = "Title\nOpen Settings\nTurn off Improve the model for everyone\nSave\n"
-NEW = "Title\nOpen Settings\nTurn off Improve the model for all users\nSave\nDone\n"
-
-
-def test_unified_diff_of_equal_texts_is_empty() -> None:
-    assert unified_diff(OLD, OLD, old_label="a", new_label="b") == ""
-
-
-def test_unified_diff_shows_removed_and_added_lines() -> None:
-    diff = unified_diff(OLD, NEW, old_label="2025-03-01", new_label="2025-03-02", context=1)
-
-    assert diff == (
-        "--- 2025-03-01\n"
-        "+++ 2025-03-02\n"
-        "@@ -2,3 +2,4 @@\n"
-        " Open Settings\n"
-        "-Turn off Improve the model for everyone\n"
-        "+Turn off Improve the model for all users\n"
-        " Save\n"
-        "+Done\n"
-    )
-
-
-def test_unified_diff_lines_always_end_with_a_newline() -> None:
-    diff = unified_diff("a", "a\nb", old_label="old", new_label="new")
-
-    assert diff == "--- old\n+++ new\n@@ -1 +1,2 @@\n a\n+b\n"
-
-
-def test_added_lines_are_the_inserted_and_replacing_lines_in_order() -> None:
-    assert added_lines(OLD, NEW) == ["Turn off Improve the model for all users", "Done"]
-    assert added_lines(OLD, OLD) == []
-    assert added_lines("", "one\ntwo\n") == ["one", "two"]
-    assert added_lines(NEW, OLD) == ["Turn off Improve the model for everyone"]
-
-
-def test_a_page_whose_only_change_is_an_ignored_date_yields_no_diff() -> None:
-    html = decode_html((PAGES / "zendesk_article.html").read_bytes()).text
-    later = html.replace("3 March 2025", "17 April 2025").replace("2025-03-03", "2025-04-17")
-    assert later != html
-    ignore = [r"Updated: \d{1,2} \w+ \d{4}"]
-
-    before = extract_text(html, select="article", ignore=ignore)
-    after = extract_text(later, select="article", ignore=ignore)
-
-    assert unified_diff(before, after, old_label="before", new_label="after") == ""
-    assert added_lines(before, after) == []
-    assert (
-        unified_diff(
-            extract_text(html, select="article"),
-            extract_text(later, select="article"),
-            old_label="before",
-            new_label="after",
-        ).count("\n+Updated: 17 April 2025\n")
-        == 1
-    )

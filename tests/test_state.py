@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch import state as state_module
-from optout_watch.state import (
+from optout_watch.storage import state as state_module
+from optout_watch.storage.state import (
     JOURNAL_FILE,
     STATE_FILE,
     FindingMemory,

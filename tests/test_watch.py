@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from optout_watch._cli import main
-from optout_watch.catalogue.targets import Target, Use, WatchSpec
-from optout_watch.fetch import FetchResult, Validators
-from optout_watch.judge import judge
-from optout_watch.probe import Probed
-from optout_watch.snapshots import Snapshot, SnapshotMeta, text_sha256
-from optout_watch.watch import watch_page
+from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
+from optout_watch.fetching.fetch import FetchResult, Validators
+from optout_watch.fetching.judge import judge
+from optout_watch.run.probe import Probed
+from optout_watch.run.watch import watch_page
+from optout_watch.storage.snapshots import Snapshot, SnapshotMeta, text_sha256
 from tests.loopback import Loopback, Reply
 from tests.test_check import _catalogue, _page
 
@@ -108,7 +108,7 @@ def _probed(status: int, body: bytes = b"") -> Probed:
         url="https://help.example.org/p",
         lang="en",
         uses=(Use("p", "catalogue/p.yaml", 4, "help", "help"),),
-        watch=WatchSpec(None, (), (), ("Privacy",), (9,)),
+        watch=WatchSpec(None, (), (), (ExpectedLabel("Privacy", "p", "catalogue/p.yaml", 9),)),
         sign_in_expected=False,
     )
     result = FetchResult(
@@ -123,11 +123,11 @@ def test_not_modified_reuses_the_previous_snapshot() -> None:
     text = "Privacy\n"
     meta = SnapshotMeta("https://help.example.org/p", "x", "t0", '"v1"', None, text_sha256(text))
     watched = watch_page(_probed(304), Snapshot(text, meta), {}, now="t1")
-    assert watched.report.checked is True
-    assert watched.report.changed is False
+    assert watched.checked is True
+    assert watched.changed is False
     assert watched.snapshot is None  # nothing to rewrite
-    assert [lab.state for lab in watched.report.labels] == ["present"]
-    assert watched.report.labels[0].line == 9
+    assert [check.result.state for check in watched.labels] == ["present"]
+    assert watched.labels[0].expected.line == 9
 
 
 def test_first_sight_of_a_page_stores_its_snapshot() -> None:

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
 from optout_watch import __version__
-from optout_watch._atomic import write_text_atomic
-from optout_watch.catalogue.export import export_document, render_export
-from optout_watch.config import Config, ConfigError, load_config
-from optout_watch.lint.formats import VALIDATION_FORMATS
-from optout_watch.lint.rules import RULES, RuleSettings
-from optout_watch.lint.runner import Selection, ValidationResult, discover, validate_files
-from optout_watch.schemas import COMMITTED_SCHEMAS, render_schema
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+from optout_watch._commands import (
+    REPORT_FORMAT_NAMES,
+    VALIDATION_FORMAT_NAMES,
+    Runner,
+    Streams,
+    run_export,
+    run_rules,
+    run_schema,
+    run_validate,
+)
+from optout_watch.errors import ExitCode, OptoutWatchError
+from optout_watch.settings import Settings, load_settings
 
 EPILOG = """\
 examples:
@@ -38,20 +38,11 @@ Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* vari
 """
 
 
-class UsageError(Exception):
-    """A mistake in how the command was called or set up (exit 2)."""
-
-
-class Streams:
-    def __init__(self, out: TextIO, err: TextIO, *, quiet: bool, verbose: bool) -> None:
-        self.out, self.err, self.quiet, self.verbose = out, err, quiet, verbose
-
-    def info(self, text: str) -> None:
-        if not self.quiet:
-            self.err.write(text + "\n")
-
-
-Runner = Callable[[argparse.Namespace, Config, "Streams"], int]
+#: Options that set a setting of the same name (`--per-host` → `per-host`).
+_SETTING_OPTIONS = (
+    "catalogue", "state", "select", "ignore", "confirm_after", "blocked_after", "timeout",
+    "retries", "max_concurrency", "per_host",
+)  # fmt: skip
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -95,10 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: optout-watch validate catalogue/ --format github",
     )
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    validate.add_argument("--format", choices=sorted(VALIDATION_FORMATS), default="text")
+    validate.add_argument("--format", choices=VALIDATION_FORMAT_NAMES, default="text")
     validate.add_argument("--select", metavar="CODES", help="only these codes (comma-separated)")
     validate.add_argument("--ignore", metavar="CODES", help="skip these codes (comma-separated)")
-    validate.set_defaults(run=_run_validate)
+    validate.set_defaults(run=run_validate)
 
     network = _network_options()
     check = commands.add_parser(
@@ -116,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--confirm-after", type=int, metavar="N", help="runs before a finding is confirmed"
     )
     check.add_argument(
-        "--blocked-after", type=int, default=7, metavar="N",
+        "--blocked-after", type=int, metavar="N",
         help="runs before a blocked link becomes a warning (default 7)",
     )  # fmt: skip
     check.set_defaults(run=_network_command("check"))
@@ -142,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser(
         "rules", parents=[common], help="list the rule codes with their reasons"
     )
-    rules.set_defaults(run=_run_rules)
+    rules.set_defaults(run=run_rules)
 
     export = commands.add_parser(
         "export",
@@ -152,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", choices=["json"], default="json")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    export.set_defaults(run=_run_export)
+    export.set_defaults(run=run_export)
 
     schema = commands.add_parser(
         "schema",
@@ -164,23 +155,19 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if a file differs"
     )
-    schema.set_defaults(run=_run_schema)
+    schema.set_defaults(run=run_schema)
     return parser
-
-
-#: The report formats' names; the formats themselves load only with a network command.
-REPORT_FORMAT_NAMES = ("json", "markdown", "text")
 
 
 def _network_command(name: str) -> Runner:
     """The runner of a network command, imported when it runs: `validate` and the other
     catalogue commands then start without loading the HTTP and report machinery."""
 
-    def run(args: argparse.Namespace, config: Config, streams: Streams) -> int:
-        from optout_watch import _cli_network  # noqa: PLC0415
+    def run(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
+        from optout_watch import _network_commands  # noqa: PLC0415
 
-        runner: Runner = getattr(_cli_network, f"run_{name}_command")
-        return runner(args, config, streams)
+        runner: Runner = getattr(_network_commands, f"run_{name}_command")
+        return runner(args, settings, streams)
 
     return run
 
@@ -203,76 +190,6 @@ def _state_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", type=Path, metavar="DIR", help="state folder (default state/)")
 
 
-def _csv(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
-
-
-def validate_catalogue(
-    args: argparse.Namespace, config: Config, paths: Sequence[Path]
-) -> ValidationResult:
-    selection = Selection(
-        select=_csv(getattr(args, "select", None)) or config.select,
-        ignore=config.ignore + _csv(getattr(args, "ignore", None)),
-        per_file_ignores=config.per_file_ignores,
-    )
-    settings = RuleSettings(
-        today=dt.datetime.now(dt.UTC).date(), max_review_age_days=config.max_review_age_days
-    )
-    try:
-        files = discover(paths)
-    except FileNotFoundError as error:
-        raise UsageError(str(error)) from None
-    if not files:
-        raise UsageError(f"no catalogue files (*.yaml) under {', '.join(map(str, paths))}")
-    return validate_files(files, selection=selection, settings=settings)
-
-
-def _run_validate(args: argparse.Namespace, config: Config, streams: Streams) -> int:
-    result = validate_catalogue(args, config, args.paths or [config.catalogue])
-    streams.out.write(VALIDATION_FORMATS[args.format].render(result))
-    return EXIT_FINDINGS if result.errors else EXIT_OK
-
-
-def _run_rules(_args: argparse.Namespace, _config: Config, streams: Streams) -> int:
-    for rule in RULES:
-        streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
-    return EXIT_OK
-
-
-def _run_export(args: argparse.Namespace, config: Config, streams: Streams) -> int:
-    result = validate_catalogue(args, config, [config.catalogue])
-    if result.errors:
-        streams.err.write(VALIDATION_FORMATS["text"].render(result))
-        streams.err.write("export refused: fix the catalogue first\n")
-        return EXIT_FINDINGS
-    text = render_export(export_document([item.platform for item in result.platforms]))
-    if args.output is None:
-        streams.out.write(text)
-    else:
-        write_text_atomic(args.output, text)
-        streams.info(f"wrote {args.output} ({len(result.platforms)} platforms)")
-    return EXIT_OK
-
-
-def _run_schema(args: argparse.Namespace, _config: Config, streams: Streams) -> int:
-    stale: list[str] = []
-    for name, generate in COMMITTED_SCHEMAS.items():
-        path = args.output / name
-        text = render_schema(generate())
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current == text:
-            continue
-        if args.check:
-            stale.append(str(path))
-        else:
-            write_text_atomic(path, text)
-            streams.info(f"wrote {path}")
-    if stale:
-        streams.err.write(f"{', '.join(stale)}: out of date with the models; run `nox -s schema`\n")
-        return EXIT_FINDINGS
-    return EXIT_OK
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -283,21 +200,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose=getattr(args, "verbose", False),
     )
     try:
-        config = load_config(getattr(args, "config", None), cwd=Path.cwd(), environ=os.environ)
-        if getattr(args, "catalogue", None) is not None:
-            config = replace(config, catalogue=args.catalogue)
+        options = {name.replace("_", "-"): getattr(args, name, None) for name in _SETTING_OPTIONS}
+        settings = load_settings(
+            getattr(args, "config", None), cwd=Path.cwd(), environ=os.environ, options=options
+        )
         run: Runner = args.run
-        return run(args, config, streams)
-    except (ConfigError, UsageError) as error:
+        return run(args, settings, streams)
+    except OptoutWatchError as error:
         sys.stderr.write(f"optout-watch: {error}\n")
-        return EXIT_USAGE
+        return error.exit_code
     except OSError as error:  # a folder that cannot be written, a full disk
         where = f"{error.filename}: " if error.filename else ""
         sys.stderr.write(f"optout-watch: {where}{error.strerror or error}\n")
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         sys.stderr.write("optout-watch: interrupted\n")
-        return EXIT_USAGE
+        return ExitCode.USAGE
 
 
 if __name__ == "__main__":

@@ -19,6 +19,18 @@ class Use:
     #: The link's id, or `source` for an entry of `sources`.
     entry: str
     kind: str
+    #: The link's or the source's title, when the catalogue gives one.
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedLabel:
+    """A label that must stay on a watched page, and where the catalogue expects it."""
+
+    text: str
+    platform: str
+    file: str
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +40,13 @@ class WatchSpec:
     select: str | None
     remove: tuple[str, ...]
     ignore: tuple[str, ...]
-    expect: tuple[str, ...]
-    #: Catalogue line of each expected label, for annotations and issues.
-    expect_lines: tuple[int, ...]
+    expect: tuple[ExpectedLabel, ...]
+
+    @property
+    def extraction(self) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+        """The settings that shape the page's text; two links watching one URL must agree on
+        them (rule OW506), since the page is fetched and extracted once."""
+        return self.select, self.remove, self.ignore
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,29 +81,26 @@ class _Builder:
     sign_in_expected: bool = False
 
 
-def _watch_spec(watch: Watch, document: Document, link_index: int) -> WatchSpec:
+def _watch_spec(watch: Watch, item: CataloguePlatform, link_index: int) -> WatchSpec:
     base = ("links", link_index, "watch", "expect")
     return WatchSpec(
         select=watch.select,
         remove=tuple(watch.remove),
         ignore=tuple(watch.ignore),
-        expect=tuple(watch.expect),
-        expect_lines=tuple(document.locate((*base, i)).line for i in range(len(watch.expect))),
+        expect=tuple(
+            ExpectedLabel(label, item.platform.id, item.file, item.document.locate((*base, i)).line)
+            for i, label in enumerate(watch.expect)
+        ),
     )
 
 
 def _merge(first: WatchSpec, other: WatchSpec) -> WatchSpec:
-    """Two links watching one page: one fetch, the union of their expected labels."""
-    known = set(first.expect)
-    extra = [(label, line) for label, line in zip(other.expect, other.expect_lines, strict=True)
-             if label not in known]  # fmt: skip
-    return WatchSpec(
-        select=first.select,
-        remove=first.remove,
-        ignore=first.ignore,
-        expect=first.expect + tuple(label for label, _ in extra),
-        expect_lines=first.expect_lines + tuple(line for _, line in extra),
-    )
+    """Two links watching one page: one fetch with the first link's extraction settings (rule
+    OW506 refuses links that disagree on them), and the union of their expected labels, each
+    kept with its own file and line."""
+    known = {label.text for label in first.expect}
+    extra = tuple(label for label in other.expect if label.text not in known)
+    return WatchSpec(first.select, first.remove, first.ignore, first.expect + extra)
 
 
 def collect_targets(platforms: Sequence[CataloguePlatform]) -> list[Target]:
@@ -103,16 +116,17 @@ def collect_targets(platforms: Sequence[CataloguePlatform]) -> list[Target]:
     for item in platforms:
         for index, link in enumerate(item.platform.links):
             line = item.document.locate(("links", index, "url")).line
-            builder = add(link.url, Use(item.platform.id, item.file, line, link.id, link.kind),
-                          link.lang)  # fmt: skip
+            use = Use(item.platform.id, item.file, line, link.id, link.kind, link.title)
+            builder = add(link.url, use, link.lang)
             builder.sign_in_expected |= link.kind is LinkKind.SETTINGS
             if link.watch is not None:
-                spec = _watch_spec(link.watch, item.document, index)
+                spec = _watch_spec(link.watch, item, index)
                 builder.watch = spec if builder.watch is None else _merge(builder.watch, spec)
     for item in platforms:
         for index, source in enumerate(item.platform.sources):
             line = item.document.locate(("sources", index, "url")).line
-            add(source.url, Use(item.platform.id, item.file, line, "source", "source"), None)
+            use = Use(item.platform.id, item.file, line, "source", "source", source.title)
+            add(source.url, use, None)
     return [
         Target(b.url, b.lang, tuple(b.uses), b.watch, b.sign_in_expected) for b in builders.values()
     ]

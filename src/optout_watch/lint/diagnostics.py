@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+from optout_watch.severity import Severity
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Protocol
 
-from optout_watch.annotations import annotation
-from optout_watch.lint.diagnostics import Severity
 from optout_watch.lint.runner import ValidationResult
+from optout_watch.report.annotations import annotation
+from optout_watch.severity import Severity
 
 
 class ValidationFormat(Protocol):

@@ -17,8 +17,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 from optout_watch.catalogue.loader import Document, JsonPath
 from optout_watch.catalogue.models import Localized, Platform, Step
-from optout_watch.extract import InvalidPattern, InvalidSelector, check_selector, compile_ignore
-from optout_watch.lint.diagnostics import Severity
+from optout_watch.pages.extract import (
+    InvalidPattern,
+    InvalidSelector,
+    check_selector,
+    compile_ignore,
+)
+from optout_watch.severity import Severity
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/platform.schema.json"
 
@@ -403,6 +408,9 @@ RULES: tuple[Rule, ...] = (
     Rule("OW505", "invalid-selector", ERROR,
          "A select or remove selector that does not parse would make the watch fail.",
          check_selectors),
+    Rule("OW506", "conflicting-watch", ERROR,
+         "Links watching one URL share one fetch and one extraction of its text: they must "
+         "agree on select, remove and ignore, or one link's settings would be dropped."),
     Rule("OW601", "stale-review", WARNING,
          "Platforms rename menus every few months; an old review is probably out of date.",
          check_review_age),

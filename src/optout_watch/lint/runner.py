@@ -19,9 +19,10 @@ from pydantic import ValidationError as ModelError
 
 from optout_watch.catalogue.loader import Document, LoadError, load_document
 from optout_watch.catalogue.models import Platform
-from optout_watch.lint.diagnostics import Diagnostic, Severity
+from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.lint.rules import RULES, RULES_BY_CODE, PlatformFile, RuleSettings
 from optout_watch.schemas import platform_schema
+from optout_watch.severity import Severity
 
 CATALOGUE_SUFFIXES = (".yaml", ".yml")
 
@@ -165,6 +166,7 @@ def validate_files(
         if platform is not None:
             loaded.append(platform)
     _check_unique_platform_ids(loaded, collector)
+    _check_watch_agreement(loaded, collector)
     return ValidationResult(len(files), sorted(collector.diagnostics), loaded)
 
 
@@ -219,3 +221,26 @@ def _check_unique_platform_ids(loaded: Sequence[LoadedPlatform], collector: _Col
             )
         else:
             first_file[platform_id] = item.document.path
+
+
+def _check_watch_agreement(loaded: Sequence[LoadedPlatform], collector: _Collector) -> None:
+    """OW506: links watching one URL, in one file or several, agree on how its text is
+    extracted; the second one to disagree is reported, naming the first."""
+    first: dict[str, tuple[str, int, tuple[object, ...]]] = {}
+    for item in loaded:
+        name = display_path(item.document.path)
+        for index, link in enumerate(item.platform.links):
+            if link.watch is None:
+                continue
+            settings = (link.watch.select, tuple(link.watch.remove), tuple(link.watch.ignore))
+            position = item.document.locate(("links", index, "watch"), key=True)
+            if link.url not in first:
+                first[link.url] = (name, position.line, settings)
+            elif first[link.url][2] != settings:
+                where, line, _ = first[link.url]
+                collector.add(
+                    name, position.line, position.column, "OW506",
+                    f"{link.url} is also watched at {where}:{line} with other select, remove "
+                    "or ignore settings; the page is extracted once, so make them the same "
+                    "(or watch it from one link only)",
+                )  # fmt: skip

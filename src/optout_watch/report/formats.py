@@ -12,14 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
-from optout_watch.annotations import annotation
-from optout_watch.report.model import (
-    Finding,
-    PageReport,
-    Report,
-    Severity,
-    ValidationProblem,
-)
+from optout_watch.lint.diagnostics import Diagnostic
+from optout_watch.report.annotations import annotation
+from optout_watch.report.model import Finding, PageReport, Report
 from optout_watch.report.safe_markdown import (
     CODE_BLOCK_LIMIT,
     autolink,
@@ -29,6 +24,7 @@ from optout_watch.report.safe_markdown import (
     inline,
     one_line,
 )
+from optout_watch.severity import Severity
 
 #: A job summary is capped by GitHub and read in a hurry: diffs are cut shorter there.
 STEP_SUMMARY_DIFF_LIMIT = 2_000
@@ -231,7 +227,7 @@ def _changed_pages_section(pages: Sequence[PageReport], diff_limit: int) -> str:
     return "\n\n".join(["## Changed pages", *blocks])
 
 
-def _validation_section(problems: Sequence[ValidationProblem]) -> str:
+def _validation_section(problems: Sequence[Diagnostic]) -> str:
     if not problems:
         return ""
     items = [

@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from optout_watch.fetching.fetch import Hop
+from optout_watch.lint.diagnostics import Diagnostic
+from optout_watch.pages.labels import Suggestion
+from optout_watch.severity import Severity
 
 REPORT_FORMAT_VERSION = 1
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class Location(_Model):
@@ -28,12 +25,7 @@ class Location(_Model):
     line: int = Field(ge=1)
     entry: str = Field(description="The link id, or `source` for an entry of `sources`.")
     kind: str
-
-
-class Hop(_Model):
-    url: str
-    status: int
-    location: str
+    title: str | None = Field(None, description="The link's title, when the catalogue gives one.")
 
 
 class LinkReport(_Model):
@@ -50,15 +42,11 @@ class LinkReport(_Model):
     uses: list[Location]
 
 
-class Suggestion(_Model):
-    text: str
-    score: float = Field(ge=0, le=1)
-
-
 class LabelReport(_Model):
     label: str
     state: str = Field(pattern="^(present|missing|never_seen)$")
     suggestions: list[Suggestion]
+    file: str = Field(description="Catalogue file that expects the label.")
     line: int = Field(ge=1, description="Catalogue line of the expected label.")
 
 
@@ -91,13 +79,13 @@ class Finding(_Model):
     confirmed: bool
 
 
-class ValidationProblem(_Model):
-    path: str
-    line: int
-    column: int
-    code: str
-    severity: str
-    message: str
+class PlatformInfo(_Model):
+    """A platform of the catalogue, for people: reports name platforms by service."""
+
+    id: str
+    provider: str
+    service: str
+    file: str
 
 
 class Summary(_Model):
@@ -119,7 +107,12 @@ class Report(_Model):
     started_at: str
     finished_at: str
     summary: Summary
-    validation: list[ValidationProblem]
+    platforms: list[PlatformInfo]
+    skipped_files: list[str] = Field(
+        description="Catalogue files that could not be read or do not match the schema: "
+        "none of their URLs was checked."
+    )
+    validation: list[Diagnostic]
     links: list[LinkReport]
     pages: list[PageReport]
     findings: list[Finding]

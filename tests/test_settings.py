@@ -4,19 +4,19 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch.config import Config, ConfigError, load_config
+from optout_watch.settings import ConfigError, Settings, load_settings
 
 
-def _load(tmp_path: Path, table: str, environ: dict[str, str] | None = None) -> Config:
+def _load(tmp_path: Path, table: str, environ: dict[str, str] | None = None) -> Settings:
     (tmp_path / "pyproject.toml").write_text(
         f"[project]\nname = 'x'\n\n[tool.optout-watch]\n{table}"
     )
-    return load_config(None, cwd=tmp_path / "sub" if (tmp_path / "sub").is_dir() else tmp_path,
+    return load_settings(None, cwd=tmp_path / "sub" if (tmp_path / "sub").is_dir() else tmp_path,
                        environ=environ or {})  # fmt: skip
 
 
 def test_defaults_without_any_file(tmp_path: Path) -> None:
-    assert load_config(None, cwd=tmp_path, environ={}) == Config()
+    assert load_settings(None, cwd=tmp_path, environ={}) == Settings()
 
 
 def test_values_and_paths_relative_to_the_file(tmp_path: Path) -> None:
@@ -64,4 +64,4 @@ def test_mistakes_name_the_file_the_line_and_the_setting(
 
 def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="environment variable OPTOUT_WATCH_RETRIES"):
-        load_config(None, cwd=tmp_path, environ={"OPTOUT_WATCH_RETRIES": "many"})
+        load_settings(None, cwd=tmp_path, environ={"OPTOUT_WATCH_RETRIES": "many"})

@@ -4,14 +4,17 @@ state. The caller does the I/O at both ends (catalogue, state directory, report 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from optout_watch import __version__
 from optout_watch.catalogue.targets import Target
-from optout_watch.fetch import Fetcher, FetchResult, Validators
-from optout_watch.findings import (
+from optout_watch.errors import ExitCode
+from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
+from optout_watch.fetching.remap import Remap
+from optout_watch.lint.diagnostics import Diagnostic
+from optout_watch.pages.labels import LabelSighting
+from optout_watch.run.findings import (
+    Finding,
     Thresholds,
     confirm,
     count_confirmed,
@@ -19,24 +22,11 @@ from optout_watch.findings import (
     page_drafts,
     validation_drafts,
 )
-from optout_watch.labels import LabelSighting
-from optout_watch.probe import Probed, link_report, probe_targets
-from optout_watch.remap import Remap
-from optout_watch.report.model import (
-    REPORT_FORMAT_VERSION,
-    Finding,
-    LinkReport,
-    PageReport,
-    Report,
-    Severity,
-    Summary,
-    ValidationProblem,
-)
-from optout_watch.snapshots import Snapshot
-from optout_watch.state import LabelMemory, LinkMemory, State
-from optout_watch.watch import PageWatch, watch_page
-
-EXIT_OK, EXIT_FINDINGS, EXIT_OUTAGE = 0, 1, 2
+from optout_watch.run.probe import Probed, probe_targets
+from optout_watch.run.watch import PageResult, watch_page
+from optout_watch.severity import Severity
+from optout_watch.storage.snapshots import Snapshot
+from optout_watch.storage.state import LabelMemory, LinkMemory, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +44,30 @@ class CheckOptions:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    report: Report
+    """Everything one run found, as the stages gave it; `report.build` turns it into the
+    JSON report."""
+
+    started_at: str
+    finished_at: str
+    validation: tuple[Diagnostic, ...]
+    links: tuple[Probed, ...]
+    pages: tuple[PageResult, ...]
+    findings: tuple[Finding, ...]
+    outage: bool
     #: What to remember; the caller must not save it when the run is an outage.
     state: State
-    snapshots: tuple[Snapshot, ...]
 
     @property
-    def outage(self) -> bool:
-        return self.report.summary.outage
+    def snapshots(self) -> tuple[Snapshot, ...]:
+        return tuple(page.snapshot for page in self.pages if page.snapshot is not None)
 
     @property
-    def exit_code(self) -> int:
-        return self.report.summary.exit_code
+    def exit_code(self) -> ExitCode:
+        if self.outage:
+            return ExitCode.USAGE
+        if count_confirmed(self.findings, Severity.ERROR):
+            return ExitCode.FINDINGS
+        return ExitCode.OK
 
 
 def _timestamp(moment: dt.datetime) -> str:
@@ -73,8 +75,8 @@ def _timestamp(moment: dt.datetime) -> str:
 
 
 def is_outage(probed: Sequence[Probed], ratio: float) -> bool:
-    """Most URLs failed at the network level: our side is down, not the pages."""
-    failures = sum(item.network_failure for item in probed)
+    """Most URLs failed in ways that say more about our network than about the pages."""
+    failures = sum(item.verdict.counts_towards_outage for item in probed)
     return bool(probed) and failures > ratio * len(probed)
 
 
@@ -108,11 +110,11 @@ def _next_links(state: State, probed: Sequence[Probed]) -> dict[str, LinkMemory]
 
 
 def _next_labels(
-    state: State, watched: Mapping[str, PageWatch], current_urls: set[str]
+    state: State, watched: Mapping[str, PageResult], current_urls: set[str]
 ) -> dict[str, dict[str, LabelMemory]]:
     labels = {url: dict(memory) for url, memory in state.labels.items() if url in current_urls}
     for url, page in watched.items():
-        if page.report.checked:
+        if page.checked:
             labels[url] = {
                 label: LabelMemory(first_seen=s.first_seen, last_seen=s.last_seen)
                 for label, s in page.sightings.items()
@@ -120,31 +122,9 @@ def _next_labels(
     return labels
 
 
-def _summary(
-    links: Sequence[LinkReport],
-    pages: Sequence[PageReport],
-    findings: Sequence[Finding],
-    outage: bool,
-) -> Summary:
-    errors = count_confirmed(findings, Severity.ERROR)
-    exit_code = EXIT_OUTAGE if outage else (EXIT_FINDINGS if errors else EXIT_OK)
-    return Summary(
-        links=len(links),
-        outcomes=dict(sorted(Counter(link.outcome for link in links).items())),
-        pages=len(pages),
-        pages_changed=sum(page.changed for page in pages),
-        labels=dict(sorted(Counter(lab.state for page in pages for lab in page.labels).items())),
-        findings=len(findings),
-        confirmed_errors=errors,
-        confirmed_warnings=count_confirmed(findings, Severity.WARNING),
-        outage=outage,
-        exit_code=exit_code,
-    )
-
-
 async def run_check(
     targets: Sequence[Target],
-    validation: Sequence[ValidationProblem],
+    validation: Sequence[Diagnostic],
     state: State,
     read_snapshot: Callable[[str], Snapshot | None],
     fetcher: Fetcher,
@@ -169,7 +149,6 @@ async def run_check(
         targets, fetcher, remaps=options.remaps, validators=validators, on_result=on_result
     )
     outage = is_outage(probed, options.outage_ratio)
-    links = [link_report(item) for item in probed]
     watched = {
         item.target.url: watch_page(
             item, previous[item.target.url], _history(state, item.target.url), now=started
@@ -177,9 +156,9 @@ async def run_check(
         for item in probed
         if item.target.url in previous
     }
-    pages = [page.report for page in watched.values()]
-    drafts = [*validation_drafts(validation), *link_drafts(links), *page_drafts(pages)]
-    unchecked = frozenset(p.url for p in pages if not p.checked and not p.selector_failed)
+    pages = list(watched.values())
+    drafts = [*validation_drafts(validation), *link_drafts(probed), *page_drafts(pages)]
+    unchecked = frozenset(p.target.url for p in pages if not p.checked and not p.selector_failed)
     findings, memory = confirm(
         drafts, state.findings, thresholds=options.thresholds, now=started, unchecked_urls=unchecked
     )
@@ -197,16 +176,13 @@ async def run_check(
             labels=_next_labels(state, watched, {t.url for t in targets}),
             findings=memory,
         )
-    report = Report(
-        format_version=REPORT_FORMAT_VERSION,
-        generator=f"optout-watch {__version__}",
+    return CheckResult(
         started_at=started,
         finished_at=_timestamp(clock()),
-        summary=_summary(links, pages, findings, outage),
-        validation=list(validation),
-        links=links,
-        pages=pages,
-        findings=findings,
+        validation=tuple(validation),
+        links=tuple(probed),
+        pages=tuple(pages),
+        findings=tuple(findings),
+        outage=outage,
+        state=next_state,
     )
-    snapshots = tuple(page.snapshot for page in watched.values() if page.snapshot is not None)
-    return CheckResult(report, next_state, snapshots)

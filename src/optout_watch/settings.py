@@ -1,8 +1,11 @@
-"""Settings from `[tool.optout-watch]` in the nearest `pyproject.toml` and `OPTOUT_WATCH_*`.
+"""Every setting and its default, in one place, merged once.
 
-Precedence, lowest first: defaults, the file, the environment, then command-line options
-(applied by the CLI). Relative paths in the file are relative to the file's folder. The file
-is `--config FILE`, else `OPTOUT_WATCH_CONFIG`, else the nearest `pyproject.toml`.
+Precedence, lowest first: the defaults below, `[tool.optout-watch]` of the settings file, the
+`OPTOUT_WATCH_*` environment variables, then the command line. Every value, whatever its
+source, goes through the same parser and range check, so a mistake anywhere is exit 2 with a
+message naming where the value came from. Relative paths in the file are relative to the
+file's folder. The file is `--config FILE`, else `OPTOUT_WATCH_CONFIG`, else the nearest
+`pyproject.toml`.
 """
 
 from __future__ import annotations
@@ -13,35 +16,50 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from optout_watch import PROJECT_URL, __version__
+from optout_watch.errors import OptoutWatchError
+
 TABLE = "tool.optout-watch"
 ENV_PREFIX = "OPTOUT_WATCH_"
 
 
-class ConfigError(Exception):
-    """A configuration mistake; the message names the file or variable and the fix."""
+class ConfigError(OptoutWatchError):
+    """A setting that cannot be used; the message names the file, variable or option."""
 
 
 @dataclass(frozen=True, slots=True)
-class Config:
+class Settings:
     catalogue: Path = Path("catalogue")
     state: Path = Path("state")
+    #: Rule-code prefixes to run (empty: all) and to skip.
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: OW601 warns when `last_reviewed` is older than this.
     max_review_age_days: int = 180
+    #: Consecutive runs before a finding is confirmed (one bad night opens nothing).
     confirm_after: int = 2
+    #: Consecutive runs before a blocked link becomes a warning (bot walls come and go).
+    blocked_after: int = 7
+    #: Seconds per request.
     timeout: float = 10.0
+    #: Extra attempts after the first, for failures worth retrying.
     retries: int = 3
     max_concurrency: int = 16
     per_host: int = 2
-    user_agent: str | None = None
-    #: Where the settings came from, for messages.
+    user_agent: str = f"optout-watch/{__version__} (+{PROJECT_URL})"
+    #: Where the file settings came from, for messages.
     source: Path | None = None
+
+
+DEFAULTS = Settings()
 
 
 def _codes(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, tuple):
+        value = list(value)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f'{where}: expected a list of rule codes such as ["OW601"]')
     return tuple(value)
@@ -64,7 +82,7 @@ def _positive_float(value: Any, where: str) -> float:
         number = float(value)
     except (TypeError, ValueError):
         number = 0.0
-    if isinstance(value, bool) or number <= 0:
+    if isinstance(value, bool) or not number > 0 or number == float("inf"):
         raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
     return number
 
@@ -75,6 +93,10 @@ def _text(value: Any, where: str) -> str:
     return value
 
 
+def _path(value: Any, where: str) -> Path:
+    return value if isinstance(value, Path) else Path(_text(value, where))
+
+
 def _per_file_ignores(value: Any, where: str) -> Mapping[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise ConfigError(f'{where}: expected a table such as {{"catalogue/x.yaml" = ["OW601"]}}')
@@ -82,14 +104,16 @@ def _per_file_ignores(value: Any, where: str) -> Mapping[str, tuple[str, ...]]:
 
 
 _Parser = Callable[[Any, str], Any]
+#: Each setting's key as users write it, and its parser (which is also its range check).
 _PARSERS: dict[str, _Parser] = {
-    "catalogue": lambda v, w: Path(_text(v, w)),
-    "state": lambda v, w: Path(_text(v, w)),
+    "catalogue": _path,
+    "state": _path,
     "select": _codes,
     "ignore": _codes,
     "per-file-ignores": _per_file_ignores,
     "max-review-age-days": _whole_number(1),
     "confirm-after": _whole_number(1),
+    "blocked-after": _whole_number(1),
     "timeout": _positive_float,
     "retries": _whole_number(0),
     "max-concurrency": _whole_number(1),
@@ -97,7 +121,11 @@ _PARSERS: dict[str, _Parser] = {
     "user-agent": _text,
 }
 _PATH_KEYS = {"catalogue", "state"}
-_FIELD_NAMES = {f.name for f in fields(Config)}
+#: Command-line values for these keys add to the configured ones instead of replacing them.
+_EXTENDED_BY_OPTIONS = {"ignore"}
+assert {key.replace("-", "_") for key in _PARSERS} == {f.name for f in fields(Settings)} - {
+    "source"
+}, "every setting has a parser, and every parser a setting"
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -132,7 +160,9 @@ def _read_table(path: Path) -> tuple[dict[str, Any], str]:
     return dict(table), text
 
 
-def _apply(config: Config, key: str, value: Any, where: str, base: Path | None) -> Config:
+def _apply(
+    settings: Settings, key: str, value: Any, where: str, base: Path | None, *, extend: bool = False
+) -> Settings:
     if key not in _PARSERS:
         known = ", ".join(sorted(_PARSERS))
         raise ConfigError(f"{where}: unknown setting {key!r}; known settings: {known}")
@@ -140,13 +170,21 @@ def _apply(config: Config, key: str, value: Any, where: str, base: Path | None) 
     if key in _PATH_KEYS and base is not None and not parsed.is_absolute():
         parsed = base / parsed
     name = key.replace("-", "_")
-    assert name in _FIELD_NAMES
-    return replace(config, **{name: parsed})
+    if extend:
+        parsed = getattr(settings, name) + parsed
+    return replace(settings, **{name: parsed})
 
 
-def load_config(explicit: Path | None, *, cwd: Path, environ: Mapping[str, str]) -> Config:
-    """The settings in force; raises ConfigError with a located message."""
-    config = Config()
+def load_settings(
+    explicit: Path | None,
+    *,
+    cwd: Path,
+    environ: Mapping[str, str],
+    options: Mapping[str, Any] | None = None,
+) -> Settings:
+    """The settings in force. `options` holds the command line's values by setting key
+    (`"confirm-after"`), None for an option not given. Raises ConfigError, located."""
+    settings = DEFAULTS
     from_environment = environ.get(ENV_PREFIX + "CONFIG")
     if explicit is None and from_environment:
         explicit = Path(from_environment)
@@ -155,12 +193,16 @@ def load_config(explicit: Path | None, *, cwd: Path, environ: Mapping[str, str])
     path = explicit if explicit is not None else find_pyproject(cwd)
     if path is not None:
         table, text = _read_table(path)
-        config = replace(config, source=path)
+        settings = replace(settings, source=path)
         for key, value in table.items():
             where = f"{path}:{_line_of(text, key)}: [{TABLE}] {key}"
-            config = _apply(config, key, value, where, path.parent)
+            settings = _apply(settings, key, value, where, path.parent)
     for variable, value in sorted(environ.items()):
         if variable.startswith(ENV_PREFIX) and variable != ENV_PREFIX + "CONFIG":
             key = variable.removeprefix(ENV_PREFIX).lower().replace("_", "-")
-            config = _apply(config, key, value, f"environment variable {variable}", None)
-    return config
+            settings = _apply(settings, key, value, f"environment variable {variable}", None)
+    for key, value in (options or {}).items():
+        if value is not None:
+            extend = key in _EXTENDED_BY_OPTIONS
+            settings = _apply(settings, key, value, f"--{key}", None, extend=extend)
+    return settings

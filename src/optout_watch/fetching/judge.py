@@ -5,21 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from optout_watch.fetch import FetchErrorKind, FetchResult
-
-
-class Outcome(StrEnum):
-    OK = "ok"
-    REDIRECTED = "redirected"
-    BROKEN = "broken"
-    BLOCKED = "blocked"
-    ERROR = "error"
+from optout_watch.fetching.failures import FAILURES, FetchErrorKind, Outcome
+from optout_watch.fetching.fetch import FetchResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +21,14 @@ class Verdict:
     """One sentence saying what was seen, so a maintainer can act."""
     new_url: str | None = None
     """For `redirected`: where the catalogue should point."""
+    failure: FetchErrorKind | None = None
+    """The kind of failure when no answer could be judged (see `failures.FAILURES`)."""
+
+    @property
+    def counts_towards_outage(self) -> bool:
+        return self.failure is not None and FAILURES[self.failure].counts_towards_outage
 
 
-_BROKEN_ERRORS = frozenset(
-    {
-        FetchErrorKind.DNS,
-        FetchErrorKind.REDIRECT_LOOP,
-        FetchErrorKind.TOO_MANY_REDIRECTS,
-        FetchErrorKind.INVALID_URL,
-    }
-)
 _PERMANENT = frozenset({301, 308})
 #: LinkedIn's answer to requests it takes for robots.
 _LINKEDIN_WALL = 999
@@ -92,9 +82,12 @@ def judge(result: FetchResult, *, sign_in_expected: bool = False) -> Verdict:
     is then what a working link does.
     """
     if result.error is not None:
-        if result.error.kind in _BROKEN_ERRORS:
-            return Verdict(Outcome.BROKEN, result.error.message)
-        return Verdict(Outcome.ERROR, _after_attempts(result.error.message, result.attempts))
+        kind = result.error.kind
+        outcome = FAILURES[kind].outcome
+        reason = result.error.message
+        if outcome is Outcome.ERROR:
+            reason = _after_attempts(reason, result.attempts)
+        return Verdict(outcome, reason, failure=kind)
     status = result.status
     if status is None:
         return Verdict(Outcome.ERROR, "no response")

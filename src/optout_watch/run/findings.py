@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from optout_watch.report.model import (
-    Finding,
-    LinkReport,
-    PageReport,
-    Severity,
-    ValidationProblem,
-)
-from optout_watch.state import FindingMemory
+from optout_watch.fetching.failures import Outcome
+from optout_watch.lint.diagnostics import Diagnostic
+from optout_watch.pages.labels import LabelState
+from optout_watch.run.probe import Probed
+from optout_watch.run.watch import PageResult
+from optout_watch.settings import DEFAULTS
+from optout_watch.severity import Severity
+from optout_watch.storage.state import FindingMemory
 
 
 class Threshold(StrEnum):
@@ -77,7 +77,7 @@ class Draft:
     url: str | None
     label: str | None
     message: str
-    evidence: Mapping[str, str | int | float | list[str] | None] = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=dict)
     #: Extra words that tell two problems of one code, URL and label apart.
     identity: tuple[str, ...] = ()
 
@@ -87,10 +87,13 @@ class Draft:
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+Evidence = Mapping[str, str | int | float | list[str] | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    confirm_after: int = 2
-    blocked_after: int = 7
+    confirm_after: int = DEFAULTS.confirm_after
+    blocked_after: int = DEFAULTS.blocked_after
 
     def runs_needed(self, code: str) -> int:
         threshold = FINDING_KINDS[code].threshold
@@ -99,6 +102,26 @@ class Thresholds:
         if threshold is Threshold.BLOCKED_AFTER:
             return max(self.blocked_after, self.confirm_after)
         return self.confirm_after
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem of this run, with how sure the run is of it."""
+
+    draft: Draft
+    severity: Severity
+    #: Consecutive runs that have seen the problem, this one included.
+    streak: int
+    #: The streak at which it is confirmed.
+    runs_needed: int
+
+    @property
+    def confirmed(self) -> bool:
+        return self.streak >= self.runs_needed
+
+    @property
+    def fingerprint(self) -> str:
+        return self.draft.fingerprint
 
 
 def confirm(
@@ -128,21 +151,8 @@ def confirm(
             last_seen=now,
             url=draft.url,
         )
-        kind = FINDING_KINDS[draft.code]
         findings[fingerprint] = Finding(
-            code=draft.code,
-            severity=kind.severity,
-            platform=draft.platform,
-            file=draft.file,
-            line=draft.line,
-            url=draft.url,
-            label=draft.label,
-            message=draft.message,
-            evidence=dict(draft.evidence),
-            fingerprint=fingerprint,
-            streak=streak,
-            runs_needed=thresholds.runs_needed(draft.code),
-            confirmed=streak >= thresholds.runs_needed(draft.code),
+            draft, FINDING_KINDS[draft.code].severity, streak, thresholds.runs_needed(draft.code)
         )
     for fingerprint, before in memory.items():
         if fingerprint not in kept and before.url is not None and before.url in unchecked_urls:
@@ -155,11 +165,12 @@ _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def _order(finding: Finding) -> tuple[int, str, str, int, str]:
+    draft = finding.draft
     return (
         _SEVERITY_ORDER[finding.severity],
-        finding.platform,
-        finding.file,
-        finding.line,
+        draft.platform,
+        draft.file,
+        draft.line,
         finding.fingerprint,
     )
 
@@ -171,72 +182,74 @@ def count_confirmed(findings: Sequence[Finding], severity: Severity) -> int:
 # --- drafts from the stages' results --------------------------------------------------------
 
 _LINK_CODES = {
-    "broken": "link-broken",
-    "error": "link-error",
-    "redirected": "link-moved",
-    "blocked": "link-blocked",
+    Outcome.BROKEN: "link-broken",
+    Outcome.ERROR: "link-error",
+    Outcome.REDIRECTED: "link-moved",
+    Outcome.BLOCKED: "link-blocked",
 }
 
 
-def link_drafts(links: Iterable[LinkReport]) -> list[Draft]:
+def link_drafts(links: Iterable[Probed]) -> list[Draft]:
     """One draft per failing, moved or blocked URL, however many entries use it."""
     drafts = []
     for link in links:
-        code = _LINK_CODES.get(link.outcome)
+        verdict, result, target = link.verdict, link.result, link.target
+        code = _LINK_CODES.get(verdict.outcome)
         if code is None:
             continue
-        first = link.uses[0]
-        message = f"{link.url}: {link.reason}"
-        if link.new_url:
-            message += f"; the catalogue should take {link.new_url}"
-        evidence: dict[str, str | int | float | list[str] | None] = {
-            "outcome": link.outcome,
-            "reason": link.reason,
-            "status": link.status,
-            "final_url": link.final_url,
-            "new_url": link.new_url,
-            "attempts": link.attempts,
-            "redirects": [f"{hop.status} {hop.url} → {hop.location}" for hop in link.redirects],
-            "used_by": [f"{use.file}:{use.line} ({use.entry})" for use in link.uses],
+        first = target.uses[0]
+        message = f"{target.url}: {verdict.reason}"
+        if verdict.new_url:
+            message += f"; the catalogue should take {verdict.new_url}"
+        evidence: Evidence = {
+            "outcome": str(verdict.outcome),
+            "reason": verdict.reason,
+            "status": result.status,
+            "final_url": result.final_url,
+            "new_url": verdict.new_url,
+            "attempts": result.attempts,
+            "redirects": [f"{hop.status} {hop.url} → {hop.location}" for hop in result.redirects],
+            "used_by": [f"{use.file}:{use.line} ({use.entry})" for use in target.uses],
         }
         drafts.append(
-            Draft(code, first.platform, first.file, first.line, link.url, None, message, evidence)
+            Draft(code, first.platform, first.file, first.line, target.url, None, message, evidence)
         )
     return drafts
 
 
-def page_drafts(pages: Iterable[PageReport]) -> list[Draft]:
+def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
     """Labels missing or never seen, selectors matching nothing, changed pages."""
     drafts = []
     for page in pages:
-        platform = page.platforms[0]
+        url, first = page.target.url, page.target.uses[0]
         if page.selector_failed:
             drafts.append(
-                Draft("page-selector-empty", platform, page.file, page.line, page.url, None,
-                      f"{page.url}: {page.error}")
+                Draft("page-selector-empty", first.platform, first.file, first.line, url, None,
+                      f"{url}: {page.error}")
             )  # fmt: skip
-        for label in page.labels:
-            if label.state == "missing":
+        for check in page.labels:
+            label, expected = check.result, check.expected
+            where = (expected.platform, expected.file, expected.line, url, label.label)
+            if label.state is LabelState.MISSING:
                 suggestions = [f"{s.text} ({s.score:.2f})" for s in label.suggestions]
                 best = f"; most likely renamed to “{label.suggestions[0].text}”" if (
                     label.suggestions) else ""  # fmt: skip
                 drafts.append(
-                    Draft("label-missing", platform, page.file, label.line, page.url, label.label,
-                          f"label “{label.label}” is gone from {page.url}{best}",
+                    Draft("label-missing", *where,
+                          f"label “{label.label}” is gone from {url}{best}",
                           {"suggestions": suggestions})
                 )  # fmt: skip
-            elif label.state == "never_seen":
+            elif label.state is LabelState.NEVER_SEEN:
                 drafts.append(
-                    Draft("label-never-seen", platform, page.file, label.line, page.url,
-                          label.label,
-                          f"label “{label.label}” has never been seen on {page.url}; check "
+                    Draft("label-never-seen", *where,
+                          f"label “{label.label}” has never been seen on {url}; check "
                           "that the catalogue expects the page's exact wording")
                 )  # fmt: skip
-        if page.changed:
-            added, removed = _diff_counts(page.diff)
+        if page.change is not None:
+            added, removed = page.change.lines_added, page.change.lines_removed
             drafts.append(
-                Draft("page-changed", platform, page.file, page.line, page.url, None,
-                      f"{page.url} changed: {_lines(added)} added, {_lines(removed)} removed",
+                Draft("page-changed", first.platform, first.file, first.line, url, None,
+                      f"{url} changed: {_lines(added)} added, {_lines(removed)} removed",
                       {"lines_added": added, "lines_removed": removed})
             )  # fmt: skip
     return drafts
@@ -246,15 +259,7 @@ def _lines(count: int) -> str:
     return f"{count} line{'' if count == 1 else 's'}"
 
 
-def _diff_counts(diff: str) -> tuple[int, int]:
-    """Lines added and removed by a unified diff (its --- and +++ headers excluded)."""
-    lines = diff.splitlines()
-    added = sum(line.startswith("+") and not line.startswith("+++") for line in lines)
-    removed = sum(line.startswith("-") and not line.startswith("---") for line in lines)
-    return added, removed
-
-
-def validation_drafts(problems: Iterable[ValidationProblem]) -> list[Draft]:
+def validation_drafts(problems: Iterable[Diagnostic]) -> list[Draft]:
     """Catalogue errors, and stale reviews (whose message changes daily, so the file alone
     identifies them)."""
     drafts = []
@@ -265,7 +270,7 @@ def validation_drafts(problems: Iterable[ValidationProblem]) -> list[Draft]:
                 Draft("review-stale", platform, problem.path, problem.line, None, None,
                       problem.message, identity=(problem.path,))
             )  # fmt: skip
-        elif problem.severity == "error":
+        elif problem.severity is Severity.ERROR:
             drafts.append(
                 Draft("catalogue-invalid", platform, problem.path, problem.line, None, None,
                       f"{problem.code} {problem.message}", {"rule": problem.code},

@@ -10,10 +10,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
+from annotated_types import Ge, Le
 from rapidfuzz import fuzz, process
 
-from optout_watch.extract import is_word_char, match_key, normalise
+from optout_watch.pages.extract import is_word_char, match_key, normalise
 
 __all__ = [
     "LabelResult",
@@ -40,7 +42,7 @@ class Suggestion:
     text: str
     #: Similarity to the missing label in [0, 1], rounded to 3 decimals; lowered a little
     #: for a run of words cut out of the middle of a longer phrase.
-    score: float
+    score: Annotated[float, Ge(0), Le(1)]
 
 
 @dataclass(frozen=True, slots=True)

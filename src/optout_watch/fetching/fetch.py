@@ -17,15 +17,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from enum import StrEnum
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Self
 
+import httpcore
 import httpx
 
-from optout_watch import PROJECT_URL, __version__
-from optout_watch.decode import decode_html
+from optout_watch.fetching.addresses import AddressPolicy, GuardedBackend, NonPublicAddress
+from optout_watch.fetching.decode import decode_html
+from optout_watch.fetching.failures import FAILURES, FetchErrorKind
+from optout_watch.settings import DEFAULTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +57,6 @@ class Hop:
     """The 3xx status it answered."""
     location: str
     """The absolute URL it pointed to."""
-
-
-class FetchErrorKind(StrEnum):
-    TIMEOUT = "timeout"
-    CONNECT = "connect"
-    DNS = "dns"
-    TLS = "tls"
-    NETWORK = "network"
-    """The connection broke after it was made (reset while sending or reading)."""
-    PROTOCOL = "protocol"
-    """The server answered something that is not valid HTTP, or a body that does not decode."""
-    REDIRECT_LOOP = "redirect_loop"
-    TOO_MANY_REDIRECTS = "too_many_redirects"
-    DEADLINE = "deadline"
-    INVALID_URL = "invalid_url"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,31 +94,30 @@ class FetchResult:
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
-    max_concurrency: int = 16
-    per_host: int = 2
+    max_concurrency: int = DEFAULTS.max_concurrency
+    per_host: int = DEFAULTS.per_host
     min_host_interval: float = 0.0
     """Seconds between two request starts to one host."""
-    timeout: float = 10.0
+    timeout: float = DEFAULTS.timeout
     """Per request: connect, read, write and pool each."""
     deadline: float = 60.0
     """Per URL, all attempts and hops included."""
     max_bytes: int = 5 * 1024 * 1024
-    retries: int = 3
+    retries: int = DEFAULTS.retries
     """Extra attempts after the first."""
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     retry_after_max: float = 60.0
     max_redirects: int = 10
-    user_agent: str = f"optout-watch/{__version__} (+{PROJECT_URL})"
+    user_agent: str = DEFAULTS.user_agent
 
 
 DEFAULT_SETTINGS = FetchSettings()
+#: Connect to public addresses only (see `addresses`).
+PUBLIC_ONLY = AddressPolicy()
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
-_RETRY_ERRORS = frozenset(
-    {FetchErrorKind.TIMEOUT, FetchErrorKind.CONNECT, FetchErrorKind.DNS, FetchErrorKind.NETWORK}
-)
 #: Below this many seconds a host's extra interval is dropped rather than halved forever.
 _PENALTY_FLOOR = 0.05
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
@@ -238,6 +224,22 @@ class _Answer:
     retry_after: float | None = None
 
 
+def _guarded_transport(settings: FetchSettings, policy: AddressPolicy) -> httpx.AsyncHTTPTransport:
+    """httpx's transport over a connection pool whose every connection goes through the
+    address policy. `AsyncHTTPTransport` takes no network backend, so its pool is replaced by
+    one built the same way with the guarded backend. Proxies from the environment are not
+    used: a proxy would resolve names where the policy cannot see them."""
+    transport = httpx.AsyncHTTPTransport()
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=settings.max_concurrency,
+        max_keepalive_connections=settings.max_concurrency,
+        keepalive_expiry=5.0,
+        network_backend=GuardedBackend(policy),
+    )
+    return transport
+
+
 class Fetcher:
     """Fetches URLs politely; an async context manager owning one `httpx.AsyncClient`.
 
@@ -249,6 +251,7 @@ class Fetcher:
         self,
         settings: FetchSettings = DEFAULT_SETTINGS,
         *,
+        address_policy: AddressPolicy = PUBLIC_ONLY,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -263,13 +266,9 @@ class Fetcher:
         self._global = _GlobalSlots(settings.max_concurrency)
         self._hosts: dict[str, _Host] = {}
         self._client = httpx.AsyncClient(
-            transport=transport,
+            transport=transport or _guarded_transport(settings, address_policy),
             follow_redirects=False,
             timeout=settings.timeout,
-            limits=httpx.Limits(
-                max_connections=settings.max_concurrency,
-                max_keepalive_connections=settings.max_concurrency,
-            ),
             headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},
             # No cookies: each URL is checked as a first visit, whatever was fetched before.
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
@@ -354,7 +353,7 @@ class Fetcher:
         if retry >= self._settings.retries:
             return None
         if answer.error is not None:
-            if answer.error.kind not in _RETRY_ERRORS:
+            if not FAILURES[answer.error.kind].retryable:
                 return None
         elif answer.status not in _RETRY_STATUSES:
             return None
@@ -571,6 +570,13 @@ def _describe(exc: Exception, url: str, timeout: float) -> FetchError:
     """Turn an httpx exception into a kind and a sentence."""
     host = httpx.URL(url).host
     causes = list(_chain(exc))
+    refused = next((cause for cause in causes if isinstance(cause, NonPublicAddress)), None)
+    if refused is not None:
+        return FetchError(
+            FetchErrorKind.NON_PUBLIC_ADDRESS,
+            f"refused to connect: {refused}; nothing was fetched there (only the hosts a "
+            "--remap rule names may be non-public)",
+        )
     if isinstance(exc, httpx.TimeoutException):
         what = {
             httpx.ConnectTimeout: f"could not connect to {host}",

@@ -16,21 +16,20 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from optout_watch._atomic import write_text_atomic
+from optout_watch.errors import OptoutWatchError
+from optout_watch.storage.atomic import TEMPORARY_SUFFIX, write_temporary, write_text_atomic
 
 STATE_FORMAT_VERSION = 1
 STATE_FILE = "state.json"
 JOURNAL_FILE = ".journal.json"
-_TEMP_SUFFIX = ".optout-watch-tmp"
 
 
-class StateError(Exception):
+class StateError(OptoutWatchError):
     """A state directory this version cannot use; nothing was written."""
 
 
@@ -85,7 +84,7 @@ def _complete_journal(root: Path) -> None:
 
 
 def _sweep_temporary_files(root: Path) -> None:
-    for leftover in root.rglob(f"*{_TEMP_SUFFIX}"):
+    for leftover in root.rglob(f"*{TEMPORARY_SUFFIX}"):
         leftover.unlink(missing_ok=True)
 
 
@@ -142,18 +141,11 @@ def save_state(root: Path, state: State, files: Mapping[str, bytes] | None = Non
             target = root / relative
             if target.is_file() and target.read_bytes() == content:
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=_TEMP_SUFFIX, dir=target.parent
-            )
-            moves.append(((Path(relative).parent / Path(temporary).name).as_posix(), relative))
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(content)
-                stream.flush()
-                os.fsync(stream.fileno())
+            temporary = write_temporary(target, content)
+            moves.append(((Path(relative).parent / temporary.name).as_posix(), relative))
     except BaseException:
-        for temporary, _ in moves:
-            (root / temporary).unlink(missing_ok=True)
+        for written, _ in moves:
+            (root / written).unlink(missing_ok=True)
         raise
     if not moves:
         return

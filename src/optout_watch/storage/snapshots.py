@@ -8,7 +8,6 @@ leaves a file whose bytes are unchanged untouched).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import re
@@ -21,9 +20,7 @@ __all__ = [
     "Snapshot",
     "SnapshotMeta",
     "SnapshotStore",
-    "added_lines",
     "text_sha256",
-    "unified_diff",
 ]
 
 _TEXT_SUFFIX = ".txt"
@@ -151,28 +148,3 @@ class SnapshotStore:
             raise ValueError(f"snapshot meta sha256 does not match the text of {url!r}")
         path = self.path_for(url)
         return {path: text.encode("utf-8"), _meta_path(path): _render_meta(meta)}
-
-
-def unified_diff(old: str, new: str, *, old_label: str, new_label: str, context: int = 3) -> str:
-    """A unified diff of two texts, line by line; "" when they are equal."""
-    lines = difflib.unified_diff(
-        old.splitlines(),
-        new.splitlines(),
-        fromfile=old_label,
-        tofile=new_label,
-        n=context,
-        lineterm="",
-    )
-    return "".join(f"{line}\n" for line in lines)
-
-
-def added_lines(old: str, new: str) -> list[str]:
-    """The lines of `new` that the diff from `old` adds (inserted or replacing others), in order."""
-    new_lines = new.splitlines()
-    matcher = difflib.SequenceMatcher(None, old.splitlines(), new_lines)
-    return [
-        line
-        for operation, _, _, start, end in matcher.get_opcodes()
-        if operation in {"insert", "replace"}
-        for line in new_lines[start:end]
-    ]

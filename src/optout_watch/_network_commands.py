@@ -1,0 +1,200 @@
+"""The network commands (`check`, `probe`, `watch`): wiring of fetch → judge → watch →
+findings → report → state. Imported only when one of them runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from optout_watch._commands import Streams, validate_catalogue
+from optout_watch.catalogue.targets import CataloguePlatform, Target, collect_targets
+from optout_watch.errors import ExitCode, UsageError
+from optout_watch.fetching.addresses import AddressPolicy
+from optout_watch.fetching.fetch import Fetcher, FetchResult, FetchSettings
+from optout_watch.fetching.remap import Remap, parse_remap, remapped_hosts
+from optout_watch.lint.diagnostics import Diagnostic
+from optout_watch.lint.runner import ValidationResult, display_path
+from optout_watch.progress import progress
+from optout_watch.report.build import build_report
+from optout_watch.report.formats import REPORT_FORMATS, github_annotations, step_summary
+from optout_watch.run.check import CheckOptions, CheckResult, run_check
+from optout_watch.run.findings import Thresholds
+from optout_watch.settings import Settings
+from optout_watch.storage.atomic import write_text_atomic
+from optout_watch.storage.snapshots import SnapshotStore
+from optout_watch.storage.state import State, load_state, save_state
+
+
+def _fetch_settings(settings: Settings) -> FetchSettings:
+    return FetchSettings(
+        timeout=settings.timeout,
+        retries=settings.retries,
+        max_concurrency=settings.max_concurrency,
+        per_host=settings.per_host,
+        user_agent=settings.user_agent,
+    )
+
+
+def _catalogue(validation: ValidationResult) -> list[CataloguePlatform]:
+    return [
+        CataloguePlatform(item.platform, item.document, display_path(item.document.path))
+        for item in validation.platforms
+    ]
+
+
+def _skipped_files(validation: ValidationResult, streams: Streams) -> list[str]:
+    """The files that could not be read as platforms, named on stderr: none of their URLs
+    is checked."""
+    read = {display_path(item.document.path) for item in validation.platforms}
+    skipped = sorted({d.path for d in validation.diagnostics} - read)
+    for path in skipped:
+        streams.err.write(
+            f"optout-watch: {path}: not checked, the file is invalid; see `optout-watch validate`\n"
+        )
+    return skipped
+
+
+def _refuse_nothing_to_check(targets: Sequence[Target], skipped: Sequence[str]) -> None:
+    if targets:
+        return
+    if skipped:
+        raise UsageError(
+            f"nothing to check: every catalogue file is invalid ({', '.join(skipped)}); "
+            "fix them with `optout-watch validate`"
+        )
+    raise UsageError("nothing to check: the catalogue names no URL to fetch")
+
+
+def _execute(
+    targets: Sequence[Target],
+    validation: Sequence[Diagnostic],
+    state: State,
+    store: SnapshotStore | None,
+    *,
+    settings: Settings,
+    options: CheckOptions,
+    streams: Streams,
+) -> CheckResult:
+    policy = AddressPolicy(remapped_hosts((t.url for t in targets), options.remaps))
+
+    async def go(advance: Callable[[FetchResult], None]) -> CheckResult:
+        async with Fetcher(_fetch_settings(settings), address_policy=policy) as fetcher:
+            return await run_check(
+                targets, validation, state, store.read if store else lambda _: None, fetcher,
+                options=options, clock=lambda: dt.datetime.now(dt.UTC), on_result=advance,
+            )  # fmt: skip
+
+    def show(result: FetchResult) -> None:
+        seen = result.error.kind if result.error else result.status
+        streams.err.write(f"{seen} {result.url} ({result.elapsed_ms} ms)\n")
+
+    if streams.verbose:
+        return asyncio.run(go(show))
+    with progress(len(targets), streams.err, label="fetching", enabled=not streams.quiet) as bar:
+        return asyncio.run(go(bar))
+
+
+def _publish(
+    result: CheckResult,
+    catalogue: Sequence[CataloguePlatform],
+    skipped: Sequence[str],
+    args: argparse.Namespace,
+    streams: Streams,
+) -> None:
+    """Every output a run asked for, plus GitHub's job summary and annotations in Actions."""
+    report = build_report(result, catalogue, skipped)
+    rendered = REPORT_FORMATS[args.format].render(report)
+    output: Path | None = getattr(args, "output", None)
+    if output is None:
+        streams.out.write(rendered)
+    else:
+        write_text_atomic(output, rendered)
+        streams.info(f"wrote {output}")
+    for option, name in (("report", "json"), ("markdown", "markdown")):
+        path = getattr(args, option, None)
+        if path is not None:
+            write_text_atomic(path, REPORT_FORMATS[name].render(report))
+            streams.info(f"wrote {path}")
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as stream:
+            stream.write(step_summary(report))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(report):
+            streams.out.write(line + "\n")
+
+
+def _remaps(args: argparse.Namespace) -> tuple[Remap, ...]:
+    return tuple(parse_remap(rule) for rule in args.remap)
+
+
+def _stateful_run(
+    args: argparse.Namespace, settings: Settings, streams: Streams, options: CheckOptions
+) -> int:
+    validation = validate_catalogue(settings, [settings.catalogue])
+    catalogue = _catalogue(validation)
+    skipped = _skipped_files(validation, streams)
+    targets = collect_targets(catalogue)
+    if options.only_watched:
+        targets = [target for target in targets if target.watch is not None]
+    _refuse_nothing_to_check(targets, skipped)
+    state_dir = settings.state
+    state = load_state(state_dir)
+    store = SnapshotStore(state_dir / "snapshots")
+    problems = () if options.only_watched else tuple(validation.diagnostics)
+    result = _execute(
+        targets, problems, state, store, settings=settings, options=options, streams=streams
+    )
+    _publish(result, catalogue, skipped, args, streams)
+    if result.outage:
+        streams.err.write(
+            "optout-watch: most URLs failed with network errors: an outage, so no state, "
+            "streak or snapshot was changed\n"
+        )
+        return ExitCode.USAGE
+    files: dict[str, bytes] = {}
+    for snapshot in result.snapshots:
+        for path, content in store.files(snapshot.meta.url, snapshot.text, snapshot.meta).items():
+            files[path.relative_to(state_dir).as_posix()] = content
+    save_state(state_dir, result.state, files)
+    return result.exit_code
+
+
+def run_check_command(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
+    options = CheckOptions(
+        thresholds=Thresholds(
+            confirm_after=settings.confirm_after, blocked_after=settings.blocked_after
+        ),
+        remaps=_remaps(args),
+    )
+    return _stateful_run(args, settings, streams, options)
+
+
+def run_watch_command(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
+    options = CheckOptions(
+        thresholds=Thresholds(confirm_after=1), remaps=_remaps(args), only_watched=True
+    )
+    return _stateful_run(args, settings, streams, options)
+
+
+def run_probe_command(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
+    """Stateless: every problem counts at once, and nothing is remembered."""
+    validation = validate_catalogue(settings, [settings.catalogue])
+    catalogue = _catalogue(validation)
+    skipped = _skipped_files(validation, streams)
+    targets = collect_targets(catalogue)
+    _refuse_nothing_to_check(targets, skipped)
+    options = CheckOptions(
+        thresholds=Thresholds(confirm_after=1, blocked_after=1),
+        remaps=_remaps(args),
+        watch_pages=False,
+    )
+    result = _execute(
+        targets, (), State(), None, settings=settings, options=options, streams=streams
+    )
+    _publish(result, catalogue, skipped, args, streams)
+    return result.exit_code

@@ -1,0 +1,101 @@
+"""Watch: a fetched page → its text, what changed since the last snapshot, and the state of
+each expected label. Pure: the caller reads the previous snapshot and stores the new one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from optout_watch.catalogue.targets import ExpectedLabel, Target
+from optout_watch.fetching.failures import Outcome
+from optout_watch.pages.diff import TextChange, compare
+from optout_watch.pages.extract import SelectorMatchedNothing, extract_text
+from optout_watch.pages.labels import LabelResult, LabelSighting, assess_labels
+from optout_watch.run.probe import Probed
+from optout_watch.storage.snapshots import Snapshot, SnapshotMeta, text_sha256
+
+_READABLE = frozenset({Outcome.OK, Outcome.REDIRECTED})
+
+
+@dataclass(frozen=True, slots=True)
+class LabelCheck:
+    """One expected label on one page: where the catalogue expects it, and what was seen."""
+
+    expected: ExpectedLabel
+    result: LabelResult
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    target: Target
+    #: False when the page could not be fetched or read (then `error` says why).
+    checked: bool
+    error: str | None = None
+    #: The `select` selector matched nothing: the page's layout changed.
+    selector_failed: bool = False
+    #: What changed since the last snapshot; None when nothing did or there was none.
+    change: TextChange | None = None
+    labels: tuple[LabelCheck, ...] = ()
+    #: The snapshot to store, or None to keep the previous one: the page failed, or its text
+    #: is unchanged (so the snapshot files, committed to git, change only with the page).
+    snapshot: Snapshot | None = None
+    #: Label sightings to keep for the next run (only for a page that was read).
+    sightings: Mapping[str, LabelSighting] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None
+
+
+def watch_page(
+    probed: Probed,
+    previous: Snapshot | None,
+    history: Mapping[str, LabelSighting],
+    *,
+    now: str,
+) -> PageResult:
+    """Assess one watched page (`probed.target.watch` must be set)."""
+    target, result = probed.target, probed.result
+    spec = target.watch
+    assert spec is not None, "watch_page is only called for watched targets"
+    not_modified = result.status == 304 and previous is not None
+    if not not_modified and probed.verdict.outcome not in _READABLE:
+        return PageResult(target, checked=False, error=probed.verdict.reason)
+    if not_modified:
+        assert previous is not None
+        text = previous.text
+    else:
+        try:
+            text = extract_text(
+                result.text(), select=spec.select, remove=spec.remove, ignore=spec.ignore
+            )
+        except SelectorMatchedNothing as error:
+            return PageResult(target, checked=False, error=str(error), selector_failed=True)
+    old = previous.text if previous is not None else None
+    change = None
+    if old is not None and old != text:
+        change = compare(old, text, old_label=f"{target.url} (before)", new_label=target.url)
+    expected = spec.expect
+    results = assess_labels(
+        [label.text for label in expected],
+        text,
+        history,
+        now=now,
+        added_lines=change.added if change is not None else (),
+    )
+    meta = SnapshotMeta(
+        url=target.url,
+        final_url=result.final_url,
+        fetched_at=now,
+        etag=result.validators.etag,
+        last_modified=result.validators.last_modified,
+        sha256=text_sha256(text),
+    )
+    return PageResult(
+        target,
+        checked=True,
+        change=change,
+        labels=tuple(LabelCheck(e, r) for e, r in zip(expected, results, strict=True)),
+        snapshot=Snapshot(text=text, meta=meta) if old != text else None,
+        sightings={r.label: r.sighting for r in results},
+    )

@@ -1,0 +1,1 @@
+"""Storage: the state directory (what the last runs saw), page snapshots, atomic writes."""

@@ -1,0 +1,938 @@
+"""The workflows: pinned actions, least permissions, and the nightly run's order and conditions.
+
+The `if:` expressions of the nightly workflow are evaluated by a small evaluator of GitHub's
+expression syntax, and its jobs are played by a small runner that runs the real `run:` scripts
+with bash, in the order and under the conditions GitHub would. A local bare repository stands
+in for GitHub: git's `url.<base>.insteadOf` maps the HTTPS URL carrying the token onto it, and
+`GIT_ALLOW_PROTOCOL=file` stops git from ever reaching the network. `optout-watch` and `python`
+are fakes that record how they were called. So these tests prove what a run does with exit
+codes 0, 1 and 2, on a first run, on a later one and when the push loses a race.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+NIGHTLY = WORKFLOWS / "nightly.yml"
+WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
+STATE_BRANCH = "optout-watch-state"
+TOKEN = "ghs_FakeTokenThatMustNeverBePrinted"
+SERVER_URL = "https://github.example"
+REPOSITORY = "example/optout-watch"
+PUSH_URL = f"https://x-access-token:{TOKEN}@github.example/{REPOSITORY}.git"
+
+
+# --- reading the workflows ----------------------------------------------------------------
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if True in data:  # YAML 1.1 reads the key `on` as the boolean true
+        data["on"] = data.pop(True)
+    return data
+
+
+def nightly() -> dict[str, Any]:
+    return load(NIGHTLY)
+
+
+def all_steps(workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for job_id, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            yield job_id, step
+
+
+def step_index(job: dict[str, Any], predicate: Callable[[dict[str, Any]], bool]) -> int:
+    matches = [i for i, step in enumerate(job["steps"]) if predicate(step)]
+    assert len(matches) == 1, f"expected one matching step, found {len(matches)}"
+    return matches[0]
+
+
+def uses(action: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda step: str(step.get("uses", "")).startswith(f"{action}@")
+
+
+def has_id(step_id: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda step: step.get("id") == step_id
+
+
+def runs(command: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda step: command in str(step.get("run", ""))
+
+
+def job_with_step(workflow: dict[str, Any], predicate: Callable[[dict[str, Any]], bool]) -> str:
+    found = {job_id for job_id, step in all_steps(workflow) if predicate(step)}
+    assert len(found) == 1, found
+    return found.pop()
+
+
+# --- GitHub's expression syntax, as far as the workflows use it ----------------------------
+
+_LEXEME = re.compile(
+    r"\s*(?:(?P<op>==|!=|&&|\|\||!|\(|\))"
+    r"|(?P<str>'(?:[^']|'')*')"
+    r"|(?P<num>\d+(?:\.\d+)?)"
+    r"|(?P<name>[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*))"
+)
+STATUS_FUNCTIONS = ("success", "failure", "always", "cancelled")
+
+
+def _number(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool | int | float):
+        return float(value)
+    if isinstance(value, str):
+        if not value.strip():
+            return 0.0
+        try:
+            return float(value)
+        except ValueError:
+            return math.nan
+    return math.nan
+
+
+def _equal(left: Any, right: Any) -> bool:
+    """GitHub's loose equality: strings ignore case; mixed types are compared as numbers."""
+    if isinstance(left, str) and isinstance(right, str):
+        return left.casefold() == right.casefold()
+    if type(left) is type(right):
+        return bool(left == right)
+    return _number(left) == _number(right)  # NaN equals nothing
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return value not in (None, False, 0, "")
+
+
+def _as_string(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _Parser:
+    """or := and ('||' and)*; and := unary ('&&' unary)*; unary := '!' unary | comparison;
+    comparison := primary (('==' | '!=') primary)?; primary := '(' or ')' | literal | call | path.
+    """
+
+    def __init__(self, text: str, context: dict[str, Any], status: dict[str, bool]) -> None:
+        self.lexemes: list[tuple[str, str]] = []
+        position, text = 0, text.strip()
+        while position < len(text):
+            match = _LEXEME.match(text, position)
+            assert match, f"cannot read {text[position:]!r}"
+            assert match.lastgroup
+            self.lexemes.append((match.lastgroup, match.group(match.lastgroup)))
+            position = match.end()
+        self.index = 0
+        self.context = context
+        self.status = status
+
+    def evaluate(self) -> Any:
+        value = self._or()
+        assert self.index == len(self.lexemes), f"trailing {self.lexemes[self.index :]}"
+        return value
+
+    def _peek(self) -> str | None:
+        if self.index < len(self.lexemes) and self.lexemes[self.index][0] == "op":
+            return self.lexemes[self.index][1]
+        return None
+
+    def _take(self) -> tuple[str, str]:
+        lexeme = self.lexemes[self.index]
+        self.index += 1
+        return lexeme
+
+    def _expect(self, op: str) -> None:
+        assert self._take() == ("op", op), f"expected {op!r}"
+
+    def _or(self) -> Any:
+        value = self._and()
+        while self._peek() == "||":
+            self._take()
+            right = self._and()
+            value = value if _truthy(value) else right
+        return value
+
+    def _and(self) -> Any:
+        value = self._unary()
+        while self._peek() == "&&":
+            self._take()
+            right = self._unary()
+            value = right if _truthy(value) else value
+        return value
+
+    def _unary(self) -> Any:
+        if self._peek() == "!":
+            self._take()
+            return not _truthy(self._unary())
+        return self._comparison()
+
+    def _comparison(self) -> Any:
+        left = self._primary()
+        if self._peek() in ("==", "!="):
+            op = self._take()[1]
+            equal = _equal(left, self._primary())
+            return equal if op == "==" else not equal
+        return left
+
+    def _primary(self) -> Any:
+        kind, text = self._take()
+        if (kind, text) == ("op", "("):
+            value = self._or()
+            self._expect(")")
+            return value
+        if kind == "str":
+            return text[1:-1].replace("''", "'")
+        if kind == "num":
+            return float(text)
+        assert kind == "name", f"unexpected {text!r}"
+        if self._peek() == "(":
+            self._take()
+            self._expect(")")
+            assert text in STATUS_FUNCTIONS, f"unsupported function {text}()"
+            return self.status[text]
+        literals: dict[str, Any] = {"true": True, "false": False, "null": None}
+        if text in literals:
+            return literals[text]
+        found: Any = self.context
+        for part in text.split("."):
+            found = found.get(part) if isinstance(found, dict) else None
+        return found
+
+
+def evaluate(text: str, context: dict[str, Any], status: dict[str, bool] | None = None) -> Any:
+    return _Parser(text, context, status or {}).evaluate()
+
+
+def condition(expression: Any, context: dict[str, Any], status: dict[str, bool]) -> bool:
+    """Whether a step or a job with this `if:` runs; without a status function GitHub adds
+    `success() &&` in front."""
+    text = "success()" if expression is None else _as_string(expression).strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2]
+    if not re.search(r"\b(?:success|failure|always|cancelled)\s*\(", text):
+        text = f"success() && ({text})"
+    return _truthy(evaluate(text, context, status))
+
+
+def interpolate(value: Any, context: dict[str, Any]) -> str:
+    return re.sub(
+        r"\$\{\{(.*?)\}\}",
+        lambda match: _as_string(evaluate(match.group(1), context)),
+        _as_string(value),
+    )
+
+
+# --- a small runner for the nightly workflow ------------------------------------------------
+
+FAKE_OPTOUT_WATCH = r"""#!/bin/bash
+# Records its call (and only whether a token was given); the check writes its state
+# (even on exit 2, the worst case) and its reports, then exits with $FAKE_EXIT.
+set -eu
+echo "optout-watch $* token=${GITHUB_TOKEN:+given}" >> "$FAKE_LOG"
+if [ "$1" != check ]; then exit 0; fi
+state="" report="" markdown=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --state) state=$2; shift ;;
+    --report) report=$2; shift ;;
+    --markdown) markdown=$2; shift ;;
+  esac
+  shift
+done
+if [ "$FAKE_WRITE" = 1 ]; then
+  mkdir -p "$state/snapshots"
+  echo $(( $(cat "$state/runs" 2>/dev/null || echo 0) + 1 )) > "$state/runs"
+  echo "snapshot" > "$state/snapshots/example.txt"
+fi
+echo '{"findings": []}' > "$report"
+echo '# Report' > "$markdown"
+exit "$FAKE_EXIT"
+"""
+
+FAKE_PYTHON = """#!/bin/bash
+echo "python $*" >> "$FAKE_LOG"
+"""
+
+
+@dataclass
+class StepRun:
+    name: str
+    outcome: str  # success, failure or skipped
+    output: str = ""
+
+
+@dataclass
+class JobRun:
+    result: str  # success, failure or skipped
+    steps: list[StepRun] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def outcomes(self) -> dict[str, str]:
+        return {step.name: step.outcome for step in self.steps}
+
+
+def step_name(step: dict[str, Any]) -> str:
+    """A step's id, else its action, else its name."""
+    if "id" in step:
+        return str(step["id"])
+    return str(step["uses"]).split("@")[0] if "uses" in step else str(step["name"])
+
+
+class Sandbox:
+    """A bare repository standing in for GitHub, fakes on the PATH, and fresh workspaces."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.remote = root / "remote.git"
+        self.artifacts = root / "artifacts"
+        self.log = root / "calls.log"
+        self.bin = root / "bin"
+        self.gitconfig = root / "gitconfig"
+        self.runs = 0
+        self.exit_code = "0"
+        self.write_state = True
+        self.hooks: dict[str, Callable[[], None]] = {}
+        self.bin.mkdir()
+        (root / "home").mkdir()
+        for name, text in (("optout-watch", FAKE_OPTOUT_WATCH), ("python", FAKE_PYTHON)):
+            (self.bin / name).write_text(text, encoding="utf-8")
+            (self.bin / name).chmod(0o755)
+        self.point_github_at(self.remote)
+        self.git("init", "--quiet", "--bare", "--initial-branch=main", str(self.remote))
+        seed = root / "seed"
+        self.git("clone", "--quiet", self.remote.as_uri(), str(seed))
+        (seed / "README.md").write_text("optout-watch\n", encoding="utf-8")
+        self.commit_all(seed, "initial commit")
+        self.git("-C", str(seed), "push", "--quiet", "origin", "HEAD:main")
+        self.main_head = self.head("main")
+
+    def point_github_at(self, repository: Path) -> None:
+        self.gitconfig.write_text(
+            f'[url "{repository.as_uri()}"]\n\tinsteadOf = {PUSH_URL}\n', encoding="utf-8"
+        )
+
+    def env(self) -> dict[str, str]:
+        return {
+            "PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}",
+            "HOME": str(self.root / "home"),
+            "LANG": "C.UTF-8",
+            "GIT_CONFIG_GLOBAL": str(self.gitconfig),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_ALLOW_PROTOCOL": "file",  # never the network, whatever a script asks for
+            "GIT_TERMINAL_PROMPT": "0",
+            "GITHUB_SERVER_URL": SERVER_URL,
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "FAKE_LOG": str(self.log),
+            "FAKE_EXIT": self.exit_code,
+            "FAKE_WRITE": "1" if self.write_state else "0",
+        }
+
+    def git(self, *args: str, cwd: Path | None = None) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=self.env(), capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    def commit_all(self, clone: Path, message: str) -> None:
+        self.git("-C", str(clone), "add", "--all")
+        self.git(
+            "-C", str(clone), "-c", "user.name=someone", "-c", "user.email=someone@example.com",
+            "commit", "--quiet", "-m", message,
+        )  # fmt: skip
+
+    def head(self, branch: str) -> str | None:
+        done = subprocess.run(
+            ["git", "--git-dir", str(self.remote), "rev-parse", "--verify", "--quiet",
+             f"refs/heads/{branch}"],
+            env=self.env(), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        return done.stdout.strip() or None
+
+    def branch_log(self, branch: str) -> list[str]:
+        """Commits of a branch of the remote, newest first, as 'subject|parents|author'."""
+        out = self.git(
+            "--git-dir", str(self.remote), "log", "--format=%s|%P|%an", f"refs/heads/{branch}"
+        )
+        return out.splitlines()
+
+    def branch_files(self, branch: str) -> dict[str, str]:
+        names = self.git(
+            "--git-dir", str(self.remote), "ls-tree", "-r", "--name-only", f"refs/heads/{branch}"
+        ).splitlines()
+        return {
+            name: self.git("--git-dir", str(self.remote), "show", f"refs/heads/{branch}:{name}")
+            for name in names
+        }
+
+    def push_from_elsewhere(self, files: dict[str, str], *, orphan: bool = False) -> str:
+        """Someone else pushes the state branch (a maintainer, or a run outside the group)."""
+        clone = self.root / f"elsewhere-{len(list(self.root.glob('elsewhere-*')))}"
+        if orphan:
+            self.git("init", "--quiet", f"--initial-branch={STATE_BRANCH}", str(clone))
+        else:
+            self.git("clone", "--quiet", "--branch", STATE_BRANCH, self.remote.as_uri(), str(clone))
+        for name, text in files.items():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            (clone / name).write_text(text, encoding="utf-8")
+        self.commit_all(clone, "someone else's push")
+        self.git("-C", str(clone), "push", "--quiet", self.remote.as_uri(), f"HEAD:{STATE_BRANCH}")
+        head = self.head(STATE_BRANCH)
+        assert head
+        return head
+
+    def calls(self) -> list[str]:
+        return self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+
+    # -- playing a run --
+
+    def run_nightly(self, exit_code: int | str) -> dict[str, JobRun]:
+        """Plays the jobs of nightly.yml in order, under their conditions, like GitHub."""
+        self.runs += 1
+        self.exit_code = str(exit_code)
+        workflow = nightly()
+        results: dict[str, JobRun] = {}
+        for job_id, job in workflow["jobs"].items():
+            needs = job.get("needs", [])
+            needs = [needs] if isinstance(needs, str) else needs
+            assert all(need in results for need in needs), "jobs are listed in run order"
+            context: dict[str, Any] = {
+                "github": {"token": TOKEN},
+                "needs": {
+                    need: {"result": results[need].result, "outputs": results[need].outputs}
+                    for need in needs
+                },
+            }
+            status = {
+                "success": all(results[need].result == "success" for need in needs),
+                "failure": any(results[need].result == "failure" for need in needs),
+                "always": True,
+                "cancelled": False,
+            }
+            if condition(job.get("if"), context, status):
+                workspace = self.root / f"run-{self.runs}" / job_id
+                workspace.mkdir(parents=True)
+                results[job_id] = self.run_job(job, workspace, context)
+            else:
+                results[job_id] = JobRun("skipped")
+        return results
+
+    def run_job(self, job: dict[str, Any], workspace: Path, context: dict[str, Any]) -> JobRun:
+        context = {**context, "steps": {}}
+        job_env = {key: interpolate(value, context) for key, value in job.get("env", {}).items()}
+        failed = False
+        run = JobRun("success")
+        for step in job["steps"]:
+            name = step_name(step)
+            if name in self.hooks:
+                self.hooks[name]()
+            status = {"success": not failed, "failure": failed, "always": True, "cancelled": False}
+            outputs: dict[str, str] = {}
+            if not condition(step.get("if"), context, status):
+                outcome, output = "skipped", ""
+            elif "uses" in step:
+                outcome, output = self.run_action(step, workspace), ""
+            else:
+                env = {
+                    **job_env,
+                    **{k: interpolate(v, context) for k, v in step.get("env", {}).items()},
+                }
+                outcome, output, outputs = self.run_script(step, env, workspace)
+            failed = failed or outcome == "failure"
+            run.steps.append(StepRun(name, outcome, output))
+            if "id" in step:
+                context["steps"][step["id"]] = {"outputs": outputs, "outcome": outcome}
+        run.result = "failure" if failed else "success"
+        outputs = job.get("outputs", {})
+        run.outputs = {key: interpolate(value, context) for key, value in outputs.items()}
+        return run
+
+    def run_action(self, step: dict[str, Any], workspace: Path) -> str:
+        action = str(step["uses"]).split("@")[0]
+        with_ = step.get("with", {})
+        if action == "actions/checkout":
+            self.git("clone", "--quiet", "--branch", "main", self.remote.as_uri(), str(workspace))
+        elif action == "actions/upload-artifact":
+            folder = self.artifacts / with_["name"]
+            folder.mkdir(parents=True, exist_ok=True)
+            for line in str(with_["path"]).split():
+                if (workspace / line).is_file():
+                    shutil.copy(workspace / line, folder / line)
+        elif action == "actions/download-artifact":
+            folder = self.artifacts / with_["name"]
+            if not folder.is_dir():
+                return "failure"
+            shutil.copytree(folder, workspace, dirs_exist_ok=True)
+        else:
+            assert action == "actions/setup-python", f"no stand-in for {action}"
+        return "success"
+
+    def run_script(
+        self, step: dict[str, Any], env: dict[str, str], workspace: Path
+    ) -> tuple[str, str, dict[str, str]]:
+        """As GitHub runs a `run:` step: `shell: bash` is `bash --noprofile --norc -eo pipefail`,
+        no shell is `bash -e`."""
+        index = len(list(workspace.parent.glob("*.step.sh")))
+        script = workspace.parent / f"{index}.step.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        github_output = workspace.parent / f"{index}.output"
+        github_output.touch()
+        options = ["-eo", "pipefail"] if step.get("shell") == "bash" else ["-e"]
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", *options, str(script)],
+            cwd=workspace,
+            env={
+                **self.env(),
+                "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_OUTPUT": str(github_output),
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        outputs = dict(
+            line.split("=", 1) for line in github_output.read_text().splitlines() if "=" in line
+        )
+        outcome = "success" if done.returncode == 0 else "failure"
+        return outcome, done.stdout + done.stderr, outputs
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Sandbox:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    return Sandbox(tmp_path)
+
+
+def conclusion(results: dict[str, JobRun]) -> str:
+    return "failure" if any(job.result == "failure" for job in results.values()) else "success"
+
+
+# --- the expression evaluator itself --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("'1' == '1'", True),
+        ("'a' == 'A'", True),  # strings compare without case
+        ("'1' != '2' && '3' == '3'", True),
+        ("'1' == '2' || '3' == '3'", True),
+        ("!('1' == '1')", False),
+        ("x.y == '0'", True),  # a missing value is null, and null == '0' as numbers
+        ("'' == '0'", False),
+        ("always() && !cancelled()", True),
+    ],
+)
+def test_the_evaluator_follows_github(expression: str, expected: bool) -> None:
+    status = {"success": True, "failure": False, "always": True, "cancelled": False}
+    assert evaluate(expression, {}, status) is expected
+
+
+# --- both workflows -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_every_action_is_pinned_by_a_commit_with_its_version(path: Path) -> None:
+    workflow = load(path)
+    actions = [str(step["uses"]) for _, step in all_steps(workflow) if "uses" in step]
+    assert actions
+    for action in actions:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", action), action
+    pinned = re.findall(
+        r"^\s*(?:-\s+)?uses:\s+(\S+@[0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$",
+        path.read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    assert sorted(pinned) == sorted(actions), "each `uses:` line ends with `# vX.Y.Z`"
+
+
+def test_an_action_has_the_same_pin_in_every_workflow() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOW_FILES:
+        for _, step in all_steps(load(path)):
+            if "uses" in step:
+                action, sha = str(step["uses"]).split("@")
+                pins.setdefault(action, set()).add(sha)
+    assert {action: shas for action, shas in pins.items() if len(shas) > 1} == {}
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_no_expression_inside_a_script(path: Path) -> None:
+    for job_id, step in all_steps(load(path)):
+        assert "${{" not in str(step.get("run", "")), f"{job_id}: {step_name(step)}"
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_checkouts_keep_no_credentials(path: Path) -> None:
+    for job_id, step in all_steps(load(path)):
+        if uses("actions/checkout")(step):
+            assert step["with"]["persist-credentials"] is False, job_id
+
+
+# --- nightly.yml: triggers, permissions, concurrency ---------------------------------------
+
+
+def test_nightly_runs_daily_and_by_hand_only() -> None:
+    triggers = nightly()["on"]
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    (schedule,) = triggers["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert (day, month, weekday) == ("*", "*", "*")
+    assert minute.isdigit()
+    assert hour.isdigit()
+
+
+def test_nightly_runs_one_at_a_time_without_cancelling() -> None:
+    concurrency = nightly()["concurrency"]
+    assert concurrency["group"]
+    assert concurrency.get("cancel-in-progress", False) is False
+
+
+def test_every_nightly_job_has_a_timeout() -> None:
+    for job_id, job in nightly()["jobs"].items():
+        assert isinstance(job.get("timeout-minutes"), int), job_id
+
+
+def test_permissions_are_the_least_each_job_needs() -> None:
+    workflow = nightly()
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    for job_id, job in jobs.items():
+        assert isinstance(job.get("permissions"), dict), f"{job_id} states its permissions"
+    writes = {
+        scope: {job_id for job_id, job in jobs.items() if job["permissions"].get(scope) == "write"}
+        for scope in ("contents", "issues")
+    }
+    allowed = {scope for job in jobs.values() for scope, level in job["permissions"].items()}
+    assert allowed <= {"contents", "issues"}
+    pushing = job_with_step(workflow, runs("git push"))
+    syncing = job_with_step(workflow, runs("optout-watch issues sync"))
+    assert writes == {"contents": {pushing}, "issues": {syncing}}
+    assert pushing != syncing, "no job may both push and write issues"
+    assert jobs[syncing]["permissions"] == {"contents": "read", "issues": "write"}
+
+
+def test_the_token_is_given_only_through_env_to_the_steps_that_need_it() -> None:
+    workflow = nightly()
+    found: list[tuple[Any, ...]] = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*path, index))
+        elif re.search(r"github\.token|secrets\.", str(node)):
+            found.append(path)
+
+    walk(workflow, ())
+    check, alerts = workflow["jobs"]["check"], workflow["jobs"]["alerts"]
+    expected = [
+        (
+            "jobs",
+            "check",
+            "steps",
+            step_index(check, has_id("state-branch")),
+            "env",
+            "GITHUB_TOKEN",
+        ),
+        ("jobs", "check", "steps", step_index(check, has_id("push-state")), "env", "GITHUB_TOKEN"),
+        ("jobs", "alerts", "steps", step_index(alerts, has_id("sync")), "env", "GITHUB_TOKEN"),
+    ]
+    assert found == expected
+    assert "GITHUB_TOKEN" not in check["steps"][step_index(check, has_id("check"))].get("env", {})
+
+
+# --- nightly.yml: order and conditions ------------------------------------------------------
+
+
+def test_the_check_job_runs_its_steps_in_order() -> None:
+    check = nightly()["jobs"]["check"]
+    order = [
+        step_index(check, uses("actions/checkout")),
+        step_index(check, has_id("state-branch")),
+        step_index(check, has_id("check")),
+        step_index(check, uses("actions/upload-artifact")),
+        step_index(check, has_id("push-state")),
+    ]
+    assert order == sorted(order)
+    assert order[-1] == len(check["steps"]) - 1, "pushing the state is the last step"
+
+
+def test_the_check_runs_the_nox_session_command_on_the_state_branch() -> None:
+    check = nightly()["jobs"]["check"]
+    script = check["steps"][step_index(check, has_id("check"))]["run"]
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    for argument in ("optout-watch", "check", "--report", "report.json", "--markdown", "report.md"):
+        assert f'"{argument}"' in noxfile
+        assert argument in script.split()
+    assert '--state "$STATE_DIR/state"' in script
+    assert check["env"]["STATE_BRANCH"] == STATE_BRANCH != "main"
+    upload = check["steps"][step_index(check, uses("actions/upload-artifact"))]
+    assert str(upload["with"]["path"]).split() == ["report.json", "report.md"]
+
+
+def step_context(exit_code: str | None) -> dict[str, Any]:
+    check = {} if exit_code is None else {"outputs": {"exit-code": exit_code}}
+    return {"steps": {"check": check}}
+
+
+ALL_WELL = {"success": True, "failure": False, "always": True, "cancelled": False}
+A_STEP_FAILED = {"success": False, "failure": True, "always": True, "cancelled": False}
+
+
+@pytest.mark.parametrize(("exit_code", "pushed"), [("0", True), ("1", True), ("2", False)])
+def test_the_state_is_pushed_unless_the_check_exits_2(exit_code: str, pushed: bool) -> None:
+    check = nightly()["jobs"]["check"]
+    push = check["steps"][step_index(check, has_id("push-state"))]
+    assert condition(push.get("if"), step_context(exit_code), ALL_WELL) is pushed
+    assert condition(push.get("if"), step_context(exit_code), A_STEP_FAILED) is False
+
+
+@pytest.mark.parametrize("exit_code", ["0", "1", "2", None])
+def test_the_report_is_uploaded_whatever_happened(exit_code: str | None) -> None:
+    check = nightly()["jobs"]["check"]
+    upload = check["steps"][step_index(check, uses("actions/upload-artifact"))]
+    assert upload["if"] == "always()"
+    for status in (ALL_WELL, A_STEP_FAILED):
+        assert condition(upload["if"], step_context(exit_code), status) is True
+
+
+def needs_context(exit_code: str | None, result: str = "success") -> dict[str, Any]:
+    outputs = {} if exit_code is None else {"exit-code": exit_code}
+    return {"needs": {"check": {"result": result, "outputs": outputs}}}
+
+
+@pytest.mark.parametrize(("exit_code", "synced"), [("0", True), ("1", True), ("2", False)])
+def test_the_issues_are_synced_unless_the_check_exits_2(exit_code: str, synced: bool) -> None:
+    alerts = nightly()["jobs"]["alerts"]
+    assert alerts["needs"] in ("check", ["check"])
+    assert condition(alerts["if"], needs_context(exit_code), ALL_WELL) is synced
+    # A check job that failed (its state was not kept) syncs nothing.
+    assert condition(alerts["if"], needs_context(exit_code, "failure"), A_STEP_FAILED) is False
+    sync = alerts["steps"][step_index(alerts, has_id("sync"))]
+    assert sync["run"].split() == ["optout-watch", "issues", "sync", "--report", "report.json"]
+    order = [
+        step_index(alerts, uses("actions/checkout")),
+        step_index(alerts, runs("python -m pip install .")),
+        step_index(alerts, uses("actions/download-artifact")),
+        step_index(alerts, has_id("sync")),
+    ]
+    assert order == sorted(order)
+
+
+# --- nightly.yml played with bash against a local repository --------------------------------
+
+
+CHECK_STEPS = ["actions/checkout", "actions/setup-python", "Install optout-watch"]
+
+
+@pytest.mark.parametrize("exit_code", [0, 1])
+def test_a_first_run_creates_the_state_branch_and_syncs(sandbox: Sandbox, exit_code: int) -> None:
+    results = sandbox.run_nightly(exit_code)
+    check = results["check"]
+    assert [step.name for step in check.steps] == [
+        *CHECK_STEPS, "state-branch", "check", "actions/upload-artifact", "push-state",
+    ]  # fmt: skip
+    assert set(check.outcomes().values()) == {"success"}, check.steps
+    assert check.outputs == {"exit-code": str(exit_code)}
+    # An orphan branch holding only the state; main untouched.
+    (commit,) = sandbox.branch_log(STATE_BRANCH)
+    subject, parents, author = commit.split("|")
+    assert subject.startswith("state: nightly check of ")
+    assert parents == ""
+    assert author == "optout-watch"
+    assert sandbox.branch_files(STATE_BRANCH) == {
+        "state/runs": "1",
+        "state/snapshots/example.txt": "snapshot",
+    }
+    assert sandbox.head("main") == sandbox.main_head
+    assert (sandbox.artifacts / "report" / "report.json").is_file()
+    assert (sandbox.artifacts / "report" / "report.md").is_file()
+    # The issues are synced with the token; the check never sees it.
+    assert results["alerts"].result == "success"
+    assert sandbox.calls() == [
+        "python -m pip install .",
+        "optout-watch check --state state-branch/state --report report.json "
+        "--markdown report.md token=",
+        "python -m pip install .",
+        "optout-watch issues sync --report report.json token=given",
+    ]
+    if exit_code == 0:
+        assert results["verdict"].result == "skipped"
+        assert conclusion(results) == "success"
+    else:
+        assert results["verdict"].result == "failure"
+        assert "optout-watch check exited 1" in results["verdict"].steps[0].output
+        assert conclusion(results) == "failure"
+
+
+def test_a_later_run_appends_a_commit_on_the_state_it_read(sandbox: Sandbox) -> None:
+    sandbox.run_nightly(1)
+    first = sandbox.head(STATE_BRANCH)
+    results = sandbox.run_nightly(0)
+    assert conclusion(results) == "success"
+    log = sandbox.branch_log(STATE_BRANCH)
+    assert len(log) == 2
+    assert log[0].split("|")[1] == first, "the new commit follows the previous one"
+    assert sandbox.branch_files(STATE_BRANCH)["state/runs"] == "2", "the state was read back"
+    assert sandbox.head("main") == sandbox.main_head
+
+
+def test_an_unchanged_state_makes_no_commit(sandbox: Sandbox) -> None:
+    sandbox.run_nightly(0)
+    head = sandbox.head(STATE_BRANCH)
+    sandbox.write_state = False
+    results = sandbox.run_nightly(0)
+    assert results["check"].outcomes()["push-state"] == "success"
+    assert "nothing to push" in results["check"].steps[-1].output
+    assert sandbox.head(STATE_BRANCH) == head
+
+
+@pytest.mark.parametrize("first_run", [True, False])
+def test_an_outage_keeps_the_state_and_syncs_nothing(sandbox: Sandbox, first_run: bool) -> None:
+    if not first_run:
+        sandbox.run_nightly(0)
+    head = sandbox.head(STATE_BRANCH)
+    calls = len(sandbox.calls())
+    results = sandbox.run_nightly(2)
+    check = results["check"]
+    assert check.result == "success"
+    assert check.outcomes()["actions/upload-artifact"] == "success"
+    assert check.outcomes()["push-state"] == "skipped"
+    assert check.outputs == {"exit-code": "2"}
+    assert sandbox.head(STATE_BRANCH) == head  # None on a first run: no branch is created
+    assert results["alerts"].result == "skipped"
+    assert not any("issues sync" in call for call in sandbox.calls()[calls:])
+    assert results["verdict"].result == "failure"
+    assert "optout-watch check exited 2" in results["verdict"].steps[0].output
+    assert sandbox.head("main") == sandbox.main_head
+
+
+@pytest.mark.parametrize("first_run", [True, False])
+def test_a_push_that_loses_a_race_fails_and_drops_nothing(
+    sandbox: Sandbox, first_run: bool
+) -> None:
+    if not first_run:
+        sandbox.run_nightly(0)
+    theirs: list[str] = []
+    sandbox.hooks["push-state"] = lambda: theirs.append(
+        sandbox.push_from_elsewhere({"state/runs": "99"}, orphan=first_run)
+    )
+    results = sandbox.run_nightly(1)
+    check = results["check"]
+    assert check.outcomes()["actions/upload-artifact"] == "success", "uploaded before the push"
+    assert check.outcomes()["push-state"] == "failure"
+    assert "::error::" in check.steps[-1].output
+    assert "rejected" in check.steps[-1].output
+    assert check.result == "failure"
+    # Their commit stays the head of the branch: nothing was forced over it.
+    assert sandbox.head(STATE_BRANCH) == theirs[0]
+    assert sandbox.branch_files(STATE_BRANCH)["state/runs"] == "99"
+    assert sandbox.head("main") == sandbox.main_head
+    # The state of this run was not kept, so the issues are not synced from it.
+    assert results["alerts"].result == "skipped"
+    assert conclusion(results) == "failure"
+
+
+def test_an_unreadable_remote_creates_no_branch(sandbox: Sandbox) -> None:
+    sandbox.point_github_at(sandbox.root / "missing.git")
+    results = sandbox.run_nightly(0)
+    outcomes = results["check"].outcomes()
+    assert outcomes["state-branch"] == "failure"
+    assert outcomes["check"] == "skipped"
+    assert outcomes["actions/upload-artifact"] == "success"
+    assert outcomes["push-state"] == "skipped"
+    assert results["alerts"].result == "skipped"
+    assert conclusion(results) == "failure"
+    assert sandbox.head(STATE_BRANCH) is None
+
+
+def test_a_first_run_carries_over_a_state_left_on_main(sandbox: Sandbox) -> None:
+    clone = sandbox.root / "maintainer"
+    sandbox.git("clone", "--quiet", sandbox.remote.as_uri(), str(clone))
+    (clone / "state").mkdir()
+    (clone / "state" / "runs").write_text("41\n", encoding="utf-8")
+    sandbox.commit_all(clone, "state kept on main by the previous workflow")
+    sandbox.git("-C", str(clone), "push", "--quiet", "origin", "HEAD:main")
+    main_head = sandbox.head("main")
+    sandbox.run_nightly(0)
+    assert sandbox.branch_files(STATE_BRANCH) == {
+        "state/runs": "42",
+        "state/snapshots/example.txt": "snapshot",
+    }
+    sandbox.run_nightly(0)  # now the branch is read, not main's folder
+    assert sandbox.branch_files(STATE_BRANCH)["state/runs"] == "43"
+    assert sandbox.head("main") == main_head
+
+
+def test_the_token_is_never_printed_nor_stored(sandbox: Sandbox) -> None:
+    sandbox.run_nightly(1)
+    theirs: list[str] = []
+    sandbox.hooks["push-state"] = lambda: theirs.append(
+        sandbox.push_from_elsewhere({"state/runs": "7"})
+    )
+    results = sandbox.run_nightly(1)  # a rejected push prints git's errors too
+    assert results["check"].outcomes()["push-state"] == "failure"
+    for path in sandbox.root.rglob("*"):
+        if path.is_file() and path != sandbox.gitconfig:
+            assert TOKEN.encode() not in path.read_bytes(), path
+    for job in results.values():
+        for step in job.steps:
+            assert TOKEN not in step.output, step.name
+
+
+@pytest.mark.parametrize(("exit_code", "runs_verdict"), [("0", False), ("1", True), ("2", True)])
+@pytest.mark.parametrize("alerts", ["success", "skipped", "failure"])
+def test_the_verdict_comes_last_and_fails_unless_the_check_exited_0(
+    exit_code: str, runs_verdict: bool, alerts: str
+) -> None:
+    verdict = nightly()["jobs"]["verdict"]
+    assert set(verdict["needs"]) == {"check", "alerts"}
+    assert verdict["permissions"] == {}
+    context = needs_context(exit_code)
+    context["needs"]["alerts"] = {"result": alerts, "outputs": {}}
+    status = {"success": alerts == "success", "failure": alerts == "failure", "always": True}
+    assert condition(verdict["if"], context, {**status, "cancelled": False}) is runs_verdict
+    assert condition(verdict["if"], context, {**status, "cancelled": True}) is False
+    if not runs_verdict:
+        return
+    (step,) = verdict["steps"]
+    env = {"EXIT_CODE": interpolate(step["env"]["EXIT_CODE"], context)}
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == int(exit_code)
+    assert f"::error::optout-watch check exited {exit_code}" in done.stdout
+
+
+def test_no_verdict_when_the_check_job_failed_before_the_check() -> None:
+    """The check job's own failure fails the run then; null != '0' is false in GitHub."""
+    verdict = nightly()["jobs"]["verdict"]
+    status = {"success": False, "failure": True, "always": True, "cancelled": False}
+    assert condition(verdict["if"], needs_context(None, "failure"), status) is False

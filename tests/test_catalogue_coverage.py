@@ -1,14 +1,16 @@
-"""The committed catalogue covers the CNIL guide (the seed): every platform, procedure and link.
+"""The committed catalogue covers the CNIL guide (the seed): every platform, procedure, label
+and link.
 
-These tests read the real files under `catalogue/`. The tests that compare with the seed's text
-need `shared/seeds/` beside the clone (the project's own CI checks it out there); elsewhere
-they are skipped with the reason.
+These tests read the real files under `catalogue/` and the guide's facts kept in
+`tests/data/cnil-2025-10-16.yaml` (each procedure, its platform, every term the guide quotes and
+every link it gives, section by section), so they run wherever the project is cloned.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -18,64 +20,16 @@ from optout_watch.catalogue.models import Audience, Channel, LinkKind, Platform,
 
 HERE = Path(__file__).resolve()
 CATALOGUE = HERE.parents[1] / "catalogue"
-#: The clone's parent directory holds `shared/` (the seed and research notes).
-SEED = HERE.parents[2] / "shared" / "seeds" / "000_0beb047008d3c1f1.txt"
-
-PLATFORM_IDS = {
-    "google-gemini",
-    "meta-ai",
-    "whatsapp",
-    "openai-chatgpt",
-    "microsoft-copilot",
-    "x-grok",
-    "deepseek",
-    "mistral-le-chat",
-    "anthropic-claude",
-    "linkedin",
-}
-
-#: Every procedure the seed describes: (platform id, channel, surface, note).
-SEED_PROCEDURES: list[tuple[str, str, str, str]] = [
-    ("google-gemini", "settings", "web", "Activité > Désactiver et supprimer l’activité"),
-    ("google-gemini", "settings", "android", "profile icon > Activité dans les applications"),
-    ("google-gemini", "settings", "ios", "profile icon > Activité dans les applications"),
-    ("google-gemini", "form", "web", "objection request from the Privacy Hub"),
-    ("meta-ai", "form", "web", "objection forms for account holders (own and third-party data)"),
-    ("meta-ai", "form", "web", "DPO contact form for people without an account"),
-    ("meta-ai", "form", "web", "Meta rights centre, all Meta services"),
-    ("whatsapp", "form", "web", "contact form: objection concerning AI at Meta"),
-    ("whatsapp", "form", "web", "dedicated form for Meta AI interactions in WhatsApp"),
-    ("openai-chatgpt", "settings", "web", "Gestion des données > Améliorer le modèle pour tous"),
-    ("openai-chatgpt", "settings", "android", "same setting in the mobile app"),
-    ("openai-chatgpt", "settings", "ios", "same setting in the mobile app"),
-    ("microsoft-copilot", "settings", "web", "Confidentialité: text and voice training"),
-    ("microsoft-copilot", "settings", "android", "same settings in the mobile app"),
-    ("microsoft-copilot", "settings", "ios", "same settings in the mobile app"),
-    ("x-grok", "settings", "web", "Grok: Contrôle de données > Améliorer le modèle"),
-    ("x-grok", "settings", "android", "Grok app, and the X app setting"),
-    ("x-grok", "settings", "ios", "Grok app, and the X app setting"),
-    ("deepseek", "settings", "web", "Paramètres > Profil"),
-    ("deepseek", "settings", "android", "Paramètres > Contrôles des données"),
-    ("deepseek", "settings", "ios", "Paramètres > Contrôles des données"),
-    ("mistral-le-chat", "settings", "web", "Le Chat > Préférences"),
-    ("mistral-le-chat", "settings", "android", "Contrôle des données et du compte"),
-    ("mistral-le-chat", "settings", "ios", "Contrôle des données et du compte"),
-    ("anthropic-claude", "settings", "web", "Confidentialité > Aider à améliorer Claude"),
-    ("linkedin", "settings", "web", "Préférences > Confidentialité des données"),
-    ("linkedin", "settings", "android", "same path from the profile photo icon"),
-    ("linkedin", "settings", "ios", "same path from the profile photo icon"),
-    ("linkedin", "form", "web", "objection form, option for members"),
-    ("linkedin", "form", "web", "objection form, option for third parties without an account"),
+GUIDE: dict[str, Any] = yaml.safe_load(
+    (HERE.parent / "data" / "cnil-2025-10-16.yaml").read_text(encoding="utf-8")
+)
+PLATFORM_IDS = set(GUIDE["platforms"])
+SEED_PROCEDURES = [
+    (p["platform"], p["channel"], p["surface"], p["note"]) for p in GUIDE["procedures"]
 ]
-
-#: Routes the seed gives to people without an account: (platform id, channel, note).
-NO_ACCOUNT_ROUTES: list[tuple[str, str, str]] = [
-    ("meta-ai", "form", "DPO contact form"),
-    ("linkedin", "form", "« Autres demandes d’opposition ou de limitation »"),
-]
-
-#: Terms the seed quotes that are not interface labels.
-SEED_TERMS_NOT_LABELS = {"case", "une demande d’assistance"}
+NO_ACCOUNT_ROUTES = [(r["platform"], r["channel"], r["note"]) for r in GUIDE["no_account_routes"]]
+#: Terms the guide quotes that are not interface labels.
+SEED_TERMS_NOT_LABELS = set(GUIDE["terms_not_labels"])
 
 FORBIDDEN_PARAMETERS = {"visit_id", "sjid", "p", "rd", "ref", "b"}
 FORBIDDEN_FRAGMENTS = ("ts=", ":~:text=")
@@ -122,16 +76,6 @@ def _clean(url: str) -> str:
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k not in FORBIDDEN_PARAMETERS]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
-
-
-@pytest.fixture(scope="module")
-def seed_text() -> str:
-    if not SEED.is_file():
-        pytest.skip(
-            f"seed guide not found at {SEED}: these tests need shared/ beside the clone, "
-            "as the project's CI checks it out"
-        )
-    return SEED.read_text(encoding="utf-8")
 
 
 def test_every_platform_of_the_seed_has_its_file() -> None:
@@ -196,22 +140,32 @@ def test_url_is_clean(platform_id: str, url: str) -> None:
     assert not parts.fragment.startswith(FORBIDDEN_FRAGMENTS), f"{platform_id}: {url}"
 
 
+def _quoted(platform_id: str) -> set[str]:
+    return set(GUIDE["platforms"][platform_id]["quoted"])
+
+
+def test_the_guide_is_the_catalogues_source() -> None:
+    guide = GUIDE["guide"]
+    for platform in PLATFORMS.values():
+        assert guide["url"] in {source.url for source in platform.sources}, platform.id
+
+
 @pytest.mark.parametrize(("platform_id", "label"), _french_labels())
-def test_french_label_is_quoted_from_the_seed(platform_id: str, label: str, seed_text: str) -> None:
-    assert _normalise(label) in _normalise(seed_text), (
-        f"{platform_id}: French label {label!r} is not in the CNIL guide"
+def test_french_label_is_quoted_from_the_seed(platform_id: str, label: str) -> None:
+    assert _normalise(label) in _quoted(platform_id), (
+        f"{platform_id}: French label {label!r} is not quoted by the CNIL guide's section"
     )
 
 
-def test_every_label_the_seed_quotes_is_in_the_catalogue(seed_text: str) -> None:
-    quoted = {_normalise(m) for m in re.findall(r"«(.*?)»", seed_text, flags=re.DOTALL)}
-    catalogue = {_normalise(label) for _, label in _french_labels()}
-    missing = sorted(quoted - catalogue - SEED_TERMS_NOT_LABELS)
-    assert not missing, f"labels quoted by the CNIL guide but absent from the catalogue: {missing}"
+@pytest.mark.parametrize("platform_id", sorted(PLATFORM_IDS))
+def test_every_label_the_seed_quotes_is_in_the_catalogue(platform_id: str) -> None:
+    catalogue = {_normalise(label) for pid, label in _french_labels() if pid == platform_id}
+    missing = sorted(_quoted(platform_id) - catalogue - SEED_TERMS_NOT_LABELS)
+    assert not missing, f"{platform_id}: labels quoted by the CNIL guide but absent: {missing}"
 
 
-def test_every_link_of_the_seed_is_in_the_catalogue(seed_text: str) -> None:
-    seed_urls = {_clean(url) for url in re.findall(r"https?://\S+", seed_text)}
+def test_every_link_of_the_seed_is_in_the_catalogue() -> None:
+    seed_urls = {_clean(url) for url in GUIDE["links"]}
     catalogue = {link.url for platform in PLATFORMS.values() for link in platform.links}
     missing = sorted(seed_urls - catalogue)
     assert not missing, f"links of the CNIL guide absent from the catalogue: {missing}"

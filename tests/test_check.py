@@ -11,6 +11,13 @@ import jsonschema
 import pytest
 
 from optout_watch._cli import main
+from optout_watch.catalogue.targets import Target, Use
+from optout_watch.fetching.failures import FetchErrorKind, Outcome
+from optout_watch.fetching.fetch import FetchError, FetchResult, Validators
+from optout_watch.fetching.judge import judge
+from optout_watch.run.check import is_outage
+from optout_watch.run.findings import link_drafts
+from optout_watch.run.probe import Probed
 from tests.conftest import NBSP, platform_yaml, valid_platform
 from tests.loopback import Loopback, Reply, Server
 
@@ -206,3 +213,26 @@ def test_a_state_from_a_newer_version_is_refused(
     assert code == 2
     assert "newer optout-watch" in output
     assert (state / "state.json").read_text() == '{"format_version": 2}\n'
+
+
+def _probed_unknown_host(url: str, *, resolves: bool) -> Probed:
+    target = Target(url, "en", (Use("p", "catalogue/p.yaml", 3, "help", "help"),), None, False)
+    error = None if resolves else FetchError(FetchErrorKind.DNS, f"unknown host {url}")
+    result = FetchResult(
+        url=url, final_url=url, status=200 if resolves else None, headers={}, body=b"",
+        truncated=False, redirects=(), attempts=1, elapsed_ms=1, error=error,
+        validators=Validators(),
+    )  # fmt: skip
+    return Probed(target, url, result, judge(result))
+
+
+def test_one_unknown_host_among_working_ones_is_a_broken_link_not_an_outage() -> None:
+    probed = [_probed_unknown_host(f"https://h{n}.example.org/", resolves=n > 0) for n in range(5)]
+    assert probed[0].verdict.outcome is Outcome.BROKEN
+    assert is_outage(probed, 0.5) is False
+    assert [d.code for d in link_drafts(probed)] == ["link-broken"]
+
+
+def test_a_machine_without_dns_is_an_outage_not_every_link_broken() -> None:
+    probed = [_probed_unknown_host(f"https://h{n}.example.org/", resolves=False) for n in range(5)]
+    assert is_outage(probed, 0.5) is True

@@ -211,6 +211,37 @@ def test_duplicate_platform_ids_across_files(write_catalogue_file: WriteFile) ->
     assert sorted(_codes([first, second])) == ["OW202", "OW401"]
 
 
+def _second_platform(**watch: object) -> dict[str, Any]:
+    """Another platform whose link watches the valid example's URL."""
+    data = valid_platform()
+    data["id"] = "other-chat"
+    data["links"][0]["watch"] = {"select": "article", "expect": ["Privacy"], **watch}
+    return data
+
+
+def test_links_watching_one_url_must_agree_on_its_extraction(
+    write_catalogue_file: WriteFile,
+) -> None:
+    first = write_catalogue_file(valid_platform())
+    second = write_catalogue_file(_second_platform(select="main"))
+    result = validate_files(
+        [first, second], selection=Selection(), settings=RuleSettings(today=TODAY)
+    )
+    (diagnostic,) = result.diagnostics
+    assert (diagnostic.code, Path(diagnostic.path).name) == ("OW506", "other-chat.yaml")
+    assert diagnostic.line == platform_yaml(_second_platform()).splitlines().index("  watch:") + 1
+    assert "also watched at" in diagnostic.message
+    assert "example-chat.yaml:" in diagnostic.message
+
+
+def test_links_watching_one_url_may_expect_different_labels(
+    write_catalogue_file: WriteFile,
+) -> None:
+    first = write_catalogue_file(valid_platform())
+    second = write_catalogue_file(_second_platform(expect=["Privacy", "Data Controls"]))
+    assert _codes([first, second]) == []
+
+
 def test_select_and_ignore_prefixes(write_catalogue_file: WriteFile) -> None:
     data = valid_platform()
     _stale(data)

@@ -12,6 +12,8 @@ from optout_watch._cli import main
 from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
 from optout_watch.fetching.fetch import FetchResult, Validators
 from optout_watch.fetching.judge import judge
+from optout_watch.report.build import MAX_DIFF_CHARS, page_report
+from optout_watch.run.findings import page_drafts
 from optout_watch.run.probe import Probed
 from optout_watch.run.watch import watch_page
 from optout_watch.storage.snapshots import Snapshot, SnapshotMeta, text_sha256
@@ -164,3 +166,18 @@ def test_a_lost_snapshot_is_fetched_whole_despite_known_validators(
     assert "if-none-match" not in server.requests[-1].headers
     assert report["pages"][0]["checked"] is True
     assert [lab["state"] for lab in report["pages"][0]["labels"]] == ["present", "present"]
+
+
+def test_a_page_rewritten_by_2000_lines_says_so_though_its_shown_diff_is_cut() -> None:
+    old = "".join(f"<p>Privacy rule {n}</p>" for n in range(2_000)).encode()
+    new = "".join(f"<p>Privacy clause {n}</p>" for n in range(2_000)).encode()
+    previous = watch_page(_probed(200, old), None, {}, now="t0").snapshot
+    assert previous is not None
+
+    watched = watch_page(_probed(200, new), previous, {}, now="t1")
+
+    (changed,) = [d for d in page_drafts([watched]) if d.code == "page-changed"]
+    assert changed.message.endswith("changed: 2000 lines added, 2000 lines removed")
+    assert (changed.evidence["lines_added"], changed.evidence["lines_removed"]) == (2000, 2000)
+    report = page_report(watched)
+    assert len(report.diff) == MAX_DIFF_CHARS  # the report shows a cut diff, counted whole

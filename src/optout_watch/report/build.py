@@ -21,8 +21,7 @@ from optout_watch.report.model import (
     Summary,
 )
 from optout_watch.run.check import CheckResult
-from optout_watch.run.findings import Finding as RunFinding
-from optout_watch.run.findings import count_confirmed
+from optout_watch.run.findings import TrackedFinding, count_confirmed
 from optout_watch.run.probe import Probed
 from optout_watch.run.watch import PageResult
 from optout_watch.severity import Severity
@@ -84,7 +83,7 @@ def page_report(page: PageResult) -> PageReport:
     )
 
 
-def finding_report(finding: RunFinding) -> Finding:
+def finding_report(finding: TrackedFinding) -> Finding:
     draft = finding.draft
     return Finding(
         code=draft.code,

@@ -14,8 +14,8 @@ from optout_watch.fetching.remap import Remap
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages.labels import LabelSighting
 from optout_watch.run.findings import (
-    Finding,
     Thresholds,
+    TrackedFinding,
     confirm,
     count_confirmed,
     link_drafts,
@@ -52,7 +52,7 @@ class CheckResult:
     validation: tuple[Diagnostic, ...]
     links: tuple[Probed, ...]
     pages: tuple[PageResult, ...]
-    findings: tuple[Finding, ...]
+    findings: tuple[TrackedFinding, ...]
     outage: bool
     #: What to remember; the caller must not save it when the run is an outage.
     state: State

@@ -105,7 +105,7 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class TrackedFinding:
     """A problem of this run, with how sure the run is of it."""
 
     draft: Draft
@@ -131,13 +131,13 @@ def confirm(
     thresholds: Thresholds,
     now: str,
     unchecked_urls: frozenset[str] = frozenset(),
-) -> tuple[list[Finding], dict[str, FindingMemory]]:
+) -> tuple[list[TrackedFinding], dict[str, FindingMemory]]:
     """Findings with streaks, and the memory to keep for the next run.
 
     A problem not seen this run is forgotten (its streak ends), unless its URL was not
     checked this run: then it is kept as it was, neither advanced nor reset.
     """
-    findings: dict[str, Finding] = {}
+    findings: dict[str, TrackedFinding] = {}
     kept: dict[str, FindingMemory] = {}
     for draft in drafts:
         fingerprint = draft.fingerprint
@@ -151,7 +151,7 @@ def confirm(
             last_seen=now,
             url=draft.url,
         )
-        findings[fingerprint] = Finding(
+        findings[fingerprint] = TrackedFinding(
             draft, FINDING_KINDS[draft.code].severity, streak, thresholds.runs_needed(draft.code)
         )
     for fingerprint, before in memory.items():
@@ -164,7 +164,7 @@ def confirm(
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
-def _order(finding: Finding) -> tuple[int, str, str, int, str]:
+def _order(finding: TrackedFinding) -> tuple[int, str, str, int, str]:
     draft = finding.draft
     return (
         _SEVERITY_ORDER[finding.severity],
@@ -175,7 +175,7 @@ def _order(finding: Finding) -> tuple[int, str, str, int, str]:
     )
 
 
-def count_confirmed(findings: Sequence[Finding], severity: Severity) -> int:
+def count_confirmed(findings: Sequence[TrackedFinding], severity: Severity) -> int:
     return sum(f.confirmed and f.severity is severity for f in findings)
 
 

@@ -25,6 +25,7 @@ from optout_watch.run.check import CheckOptions, CheckResult, run_check
 from optout_watch.run.findings import Thresholds
 from optout_watch.settings import Settings
 from optout_watch.storage.atomic import write_text_atomic
+from optout_watch.storage.lock import StateLock
 from optout_watch.storage.snapshots import SnapshotStore
 from optout_watch.storage.state import State, load_state, save_state
 
@@ -143,24 +144,26 @@ def _stateful_run(
         targets = [target for target in targets if target.watch is not None]
     _refuse_nothing_to_check(targets, skipped)
     state_dir = settings.state
-    state = load_state(state_dir)
-    store = SnapshotStore(state_dir / "snapshots")
-    problems = () if options.only_watched else tuple(validation.diagnostics)
-    result = _execute(
-        targets, problems, state, store, settings=settings, options=options, streams=streams
-    )
-    _publish(result, catalogue, skipped, args, streams)
-    if result.outage:
-        streams.err.write(
-            "optout-watch: most URLs failed with network errors: an outage, so no state, "
-            "streak or snapshot was changed\n"
+    with StateLock(state_dir):
+        state = load_state(state_dir)
+        store = SnapshotStore(state_dir / "snapshots")
+        problems = () if options.only_watched else tuple(validation.diagnostics)
+        result = _execute(
+            targets, problems, state, store, settings=settings, options=options, streams=streams
         )
-        return ExitCode.USAGE
-    files: dict[str, bytes] = {}
-    for snapshot in result.snapshots:
-        for path, content in store.files(snapshot.meta.url, snapshot.text, snapshot.meta).items():
-            files[path.relative_to(state_dir).as_posix()] = content
-    save_state(state_dir, result.state, files)
+        _publish(result, catalogue, skipped, args, streams)
+        if result.outage:
+            streams.err.write(
+                "optout-watch: most URLs failed with network errors: an outage, so no state, "
+                "streak or snapshot was changed\n"
+            )
+            return ExitCode.USAGE
+        files: dict[str, bytes] = {}
+        for snapshot in result.snapshots:
+            snapshot_files = store.files(snapshot.meta.url, snapshot.text, snapshot.meta)
+            for path, content in snapshot_files.items():
+                files[path.relative_to(state_dir).as_posix()] = content
+        save_state(state_dir, result.state, files)
     return result.exit_code
 
 

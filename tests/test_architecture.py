@@ -67,12 +67,22 @@ def _importers_of(prefix: str) -> set[str]:
     }
 
 
-def test_only_the_report_builder_the_formats_and_the_schema_know_the_report_models() -> None:
+def test_only_the_report_builder_its_readers_and_the_schema_know_the_report_models() -> None:
+    """The stages hand each other their own results; the report is built in one place and
+    read by the formats and the alerts (the report is the one interface of the alerts)."""
     assert _importers_of("optout_watch.report.model") <= {
         "optout_watch.report.build",
         "optout_watch.report.formats",
+        "optout_watch.alerts.report_view",
         "optout_watch.schemas",
     }
+
+
+def test_the_alerts_read_the_report_and_nothing_of_the_run() -> None:
+    allowed = ("alerts", "report", "errors", "severity", "settings")
+    assert {
+        imported for imported in _stage_imports("alerts") if imported.split(".")[1] not in allowed
+    } == set()
 
 
 def test_no_stage_imports_the_command_line() -> None:

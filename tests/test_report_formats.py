@@ -15,15 +15,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from optout_watch.fetching.fetch import Hop
+from optout_watch.lint.diagnostics import Diagnostic
+from optout_watch.pages.labels import Suggestion
 from optout_watch.report.formats import (
     REPORT_FORMATS,
     STEP_SUMMARY_DIFF_LIMIT,
     github_annotations,
     step_summary,
 )
-from optout_watch.fetching.fetch import Hop
-from optout_watch.lint.diagnostics import Diagnostic
-from optout_watch.pages.labels import Suggestion
 from optout_watch.report.model import (
     Finding,
     LabelReport,
@@ -33,7 +33,6 @@ from optout_watch.report.model import (
     Report,
     Summary,
 )
-from optout_watch.severity import Severity
 from optout_watch.report.safe_markdown import (
     WORD_JOINER,
     autolink,
@@ -43,6 +42,7 @@ from optout_watch.report.safe_markdown import (
     inline,
     one_line,
 )
+from optout_watch.severity import Severity
 
 # CommonMark with GitHub's tables and strikethrough, raw HTML let through: any HTML that slips
 # past the quoting shows up as a tag.

@@ -32,6 +32,7 @@ examples:
   optout-watch rules                          list every rule code and why it exists
   optout-watch export -o catalogue.json       the whole catalogue as one JSON document
   optout-watch schema --check                 fail if schema/ drifts from the models
+  optout-watch issues sync --report report.json   one GitHub issue per confirmed problem
 
 exit codes: 0 nothing to act on, 1 findings, 2 usage, configuration or environment error.
 Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* variables.
@@ -145,6 +146,37 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
     export.set_defaults(run=run_export)
 
+    issues = commands.add_parser(
+        "issues",
+        parents=[common],
+        help="GitHub issues from a check's report (one per confirmed problem, and a dashboard)",
+        description="Open, comment, close and reopen one issue per confirmed finding; keep "
+        "one dashboard issue up to date. Reads only the report.",
+    )
+    issue_commands = issues.add_subparsers(dest="issues_command", metavar="ACTION", required=True)
+    sync = issue_commands.add_parser(
+        "sync",
+        parents=[common],
+        help="bring the repository's issues in line with the report",
+        description="Needs GITHUB_TOKEN; the repository comes from --repo or "
+        "GITHUB_REPOSITORY, the API from GITHUB_API_URL (default https://api.github.com).",
+        epilog="example: optout-watch issues sync --report report.json --dry-run",
+    )
+    sync.add_argument("--report", type=Path, required=True, metavar="FILE", help="check report")
+    sync.add_argument("--repo", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    sync.add_argument(
+        "--dry-run", action="store_true", help="print the plan; change nothing on GitHub"
+    )
+    sync.add_argument(
+        "--max-new", type=int, default=10, metavar="N",
+        help="open at most N new issues a run; the rest wait on the dashboard (default 10)",
+    )  # fmt: skip
+    sync.add_argument(
+        "--dashboard", action=argparse.BooleanOptionalAction, default=True,
+        help="keep the dashboard issue up to date (default: on)",
+    )  # fmt: skip
+    sync.set_defaults(run=_run_issues_sync)
+
     schema = commands.add_parser(
         "schema",
         parents=[common],
@@ -170,6 +202,22 @@ def _network_command(name: str) -> Runner:
         return runner(args, settings, streams)
 
     return run
+
+
+def _run_issues_sync(args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:
+    """The alerts load only when they run, like the network commands."""
+    from optout_watch.alerts.sync import sync_issues  # noqa: PLC0415
+
+    return sync_issues(
+        args.report,
+        repo=args.repo,
+        dry_run=args.dry_run,
+        max_new=args.max_new,
+        dashboard=args.dashboard,
+        environ=os.environ,
+        out=streams.out,
+        err=streams.err,
+    )
 
 
 def _network_options() -> argparse.ArgumentParser:

@@ -25,7 +25,7 @@ def _summary(result: ValidationResult) -> str:
     return f"{checked}: {_count(result.errors, 'error')}, {_count(result.warnings, 'warning')}."
 
 
-class TextFormat:
+class TextValidationFormat:
     """`path:line:col: CODE message`, one per line, as compilers and linters print."""
 
     def render(self, result: ValidationResult) -> str:
@@ -38,7 +38,7 @@ class TextFormat:
         return "\n".join([*lines, _summary(result)]) + "\n"
 
 
-class JsonFormat:
+class JsonValidationFormat:
     def render(self, result: ValidationResult) -> str:
         document = {
             "files": result.files,
@@ -59,7 +59,7 @@ class JsonFormat:
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-class GitHubFormat:
+class GitHubValidationFormat:
     """Workflow commands: GitHub shows each problem on its line in the pull request."""
 
     def render(self, result: ValidationResult) -> str:
@@ -78,7 +78,7 @@ class GitHubFormat:
 
 
 VALIDATION_FORMATS: dict[str, ValidationFormat] = {
-    "text": TextFormat(),
-    "json": JsonFormat(),
-    "github": GitHubFormat(),
+    "text": TextValidationFormat(),
+    "json": JsonValidationFormat(),
+    "github": GitHubValidationFormat(),
 }

@@ -1,0 +1,557 @@
+"""What one finding's issue says: its title, labels, body and comments, and the hidden markers
+by which a later run finds it again. Pure: text in, text out.
+
+Markers. An issue body starts with a block of HTML comments, one a line, invisible once
+rendered:
+
+    <!-- optout-watch:fingerprint=0123456789abcdef -->
+    <!-- optout-watch:evidence=89abcdef01234567 -->
+    <!-- optout-watch:subject=code=link-broken&file=catalogue%2Fmeta-ai.yaml&url=https%3A... -->
+
+- `fingerprint` names the problem (the report's finding fingerprint): the issue is found by it,
+  never by its title, which a person may edit.
+- `evidence` digests what a person would act on (outcome, status, suggested URL, top suggested
+  label); a comment is added, and the body rewritten, only when it changes. Only the four
+  issue endpoints are used, comments are never read, so the digest lives in the body.
+- `subject` says what the finding is about (code, catalogue file, URL, label), percent-encoded
+  so it can hold no `-->`: when a later report no longer has the finding, it tells whether the
+  problem healed, was removed from the catalogue, or was not checked.
+
+Only a block that starts the raw body, in exactly this form, is trusted. Text from web pages
+and from the report goes through `safe_markdown`, which never lets `<!--` through, so a page
+cannot forge a marker anywhere in a body; and a marker quoted by a person in the middle of a
+body does not count either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote, urlencode
+
+from optout_watch.alerts.report_view import (
+    ReportedFinding,
+    ReportedLink,
+    ReportedPage,
+    ReportedUse,
+    ReportView,
+    label_on,
+    platforms_of,
+)
+from optout_watch.report.safe_markdown import autolink, code_block, code_span, inline, one_line
+
+#: Every issue of ours carries it; the sync lists issues by it.
+TRACKING_LABEL = "optout-watch"
+DASHBOARD_MARKER = "<!-- optout-watch:dashboard -->"
+TITLE_LIMIT = 120
+#: A diff in an issue is an excerpt: the report and the state keep the whole of it.
+DIFF_EXCERPT_LIMIT = 3_000
+SUGGESTIONS_SHOWN = 3
+
+#: One label per kind of problem, so that a maintainer can filter the list by what to do.
+KIND_LABELS = {
+    "link-broken": "broken-link",
+    "link-error": "broken-link",
+    "link-blocked": "broken-link",
+    "link-moved": "moved-link",
+    "label-missing": "label-gone",
+    "label-never-seen": "label-gone",
+    "page-selector-empty": "layout-changed",
+    "catalogue-invalid": "catalogue",
+    "review-stale": "catalogue",
+}
+LINK_CODES = frozenset({"link-broken", "link-error", "link-moved", "link-blocked"})
+LABEL_CODES = frozenset({"label-missing", "label-never-seen"})
+PAGE_CODES = frozenset({"page-selector-empty"})
+FILE_CODES = frozenset({"catalogue-invalid", "review-stale"})
+
+_TITLE_PREFIXES = {
+    "link-broken": "Broken link",
+    "link-error": "Link fails",
+    "link-moved": "Moved link",
+    "link-blocked": "Blocked link",
+    "label-missing": "Label gone",
+    "label-never-seen": "Label never seen",
+    "page-selector-empty": "Layout changed",
+    "catalogue-invalid": "Catalogue invalid",
+    "review-stale": "Review overdue",
+}
+_MARKER_LINE = re.compile(r"<!-- optout-watch:([a-z]+)=([A-Za-z0-9%=&._~-]+) -->")
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+
+
+# --- markers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IssueSubject:
+    """What an issue is about, enough to judge it against a report without its finding."""
+
+    code: str
+    file: str
+    url: str | None = None
+    label: str | None = None
+
+    @classmethod
+    def of(cls, finding: ReportedFinding) -> IssueSubject:
+        return cls(finding.code, finding.file, finding.url, finding.label)
+
+    def encode(self) -> str:
+        fields = {"code": self.code, "file": self.file, "url": self.url, "label": self.label}
+        present = {key: value for key, value in fields.items() if value is not None}
+        return urlencode(present, quote_via=quote, safe="")
+
+    @classmethod
+    def decode(cls, text: str) -> IssueSubject | None:
+        fields = parse_qs(text, keep_blank_values=True, strict_parsing=False)
+        if any(len(values) != 1 for values in fields.values()):
+            return None
+        value = {key: values[0] for key, values in fields.items()}
+        if not value.get("code") or not value.get("file"):
+            return None
+        return cls(value["code"], value["file"], value.get("url"), value.get("label"))
+
+
+@dataclass(frozen=True, slots=True)
+class IssueMarkers:
+    """The hidden markers of one of our issues."""
+
+    fingerprint: str
+    evidence: str | None
+    subject: IssueSubject | None
+
+
+def render_markers(fingerprint: str, evidence: str, subject: IssueSubject) -> str:
+    return (
+        f"<!-- optout-watch:fingerprint={fingerprint} -->\n"
+        f"<!-- optout-watch:evidence={evidence} -->\n"
+        f"<!-- optout-watch:subject={subject.encode()} -->\n"
+    )
+
+
+def read_markers(body: str | None) -> IssueMarkers | None:
+    """The markers of the block that starts `body`; None for a body that is not one of ours
+    (no such block, or no valid fingerprint in it)."""
+    values: dict[str, str] = {}
+    for line in (body or "").splitlines():
+        match = _MARKER_LINE.fullmatch(line.rstrip())
+        if match is None:
+            break
+        values.setdefault(match[1], match[2])
+    fingerprint = values.get("fingerprint", "")
+    if not _FINGERPRINT.fullmatch(fingerprint):
+        return None
+    evidence = values.get("evidence")
+    subject = values.get("subject")
+    return IssueMarkers(
+        fingerprint=fingerprint,
+        evidence=evidence if evidence and _FINGERPRINT.fullmatch(evidence) else None,
+        subject=IssueSubject.decode(subject) if subject else None,
+    )
+
+
+def is_dashboard(body: str | None) -> bool:
+    """Whether `body` is our dashboard's: its first line is the dashboard marker."""
+    first_line = (body or "").partition("\n")[0]
+    return first_line.rstrip() == DASHBOARD_MARKER
+
+
+# --- what a finding is about ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryFiles:
+    """Where the catalogue's files can be read, to link an issue to the line at fault."""
+
+    server_url: str
+    name: str
+
+    def file_url(self, file: str, line: int | None = None) -> str:
+        """The file on the default branch (`HEAD` names it whatever it is called)."""
+        anchor = f"#L{line}" if line else ""
+        return f"{self.server_url.rstrip('/')}/{self.name}/blob/HEAD/{quote(file)}{anchor}"
+
+
+def humanise(entry: str) -> str:
+    """A catalogue id as words: `objection-form` → "objection form"."""
+    return re.sub(r"[-_]+", " ", entry).strip() or entry
+
+
+def use_name(use: ReportedUse) -> str:
+    """How the catalogue names a link at one of its uses: its title, else its id in words."""
+    return use.title or humanise(use.entry)
+
+
+def _use_for(finding: ReportedFinding, link: ReportedLink | None) -> ReportedUse | None:
+    if link is None or not link.uses:
+        return None
+    return next((use for use in link.uses if use.platform == finding.platform), link.uses[0])
+
+
+def link_name(finding: ReportedFinding, report: ReportView) -> str:
+    """How the catalogue names the finding's link or page: its title, else its id in words,
+    else the URL itself."""
+    if finding.url is None:
+        return finding.file
+    use = _use_for(finding, report.link(finding.url))
+    if use is None:
+        return one_line(finding.url, 80)
+    return use_name(use)
+
+
+def services(finding: ReportedFinding, report: ReportView) -> list[str]:
+    return list(dict.fromkeys(report.service(p) for p in platforms_of(finding, report)))
+
+
+def _status_note(link: ReportedLink | None) -> str:
+    return f" ({link.status})" if link is not None and link.status is not None else ""
+
+
+def issue_title(finding: ReportedFinding, report: ReportView) -> str:
+    """A title a person can scan in a list: what broke, on which service, which link."""
+    prefix = _TITLE_PREFIXES.get(finding.code, finding.code)
+    service = report.service(finding.platform)
+    code = finding.code
+    if code in LINK_CODES:
+        link = report.link(finding.url) if finding.url else None
+        note = _status_note(link) if code in {"link-broken", "link-error"} else ""
+        title = f"{prefix}: {service} › {link_name(finding, report)}{note}"
+    elif code in LABEL_CODES:
+        title = f"{prefix}: {service} › « {finding.label or ''} »"
+    elif code == "catalogue-invalid":
+        rule = finding.evidence.get("rule")
+        rule_note = f" ({rule})" if isinstance(rule, str) and rule else ""
+        title = f"{prefix}: {finding.file}, line {finding.line}{rule_note}"
+    elif code == "review-stale":
+        title = f"{prefix}: {service}"
+    else:
+        title = f"{prefix}: {service} › {link_name(finding, report)}"
+    return one_line(title, TITLE_LIMIT)
+
+
+def issue_labels(finding: ReportedFinding) -> tuple[str, ...]:
+    kind = KIND_LABELS.get(finding.code)
+    return (TRACKING_LABEL, kind) if kind else (TRACKING_LABEL,)
+
+
+def _top_suggestion(finding: ReportedFinding, report: ReportView) -> str | None:
+    page = report.page(finding.url) if finding.url else None
+    label = label_on(page, finding.label) if page and finding.label else None
+    if label is not None:
+        return label.suggestions[0].text if label.suggestions else None
+    listed = finding.evidence.get("suggestions")
+    return listed[0] if isinstance(listed, list) and listed else None
+
+
+def evidence_digest(finding: ReportedFinding, report: ReportView) -> str:
+    """What a person would act on, digested: the link's outcome, status and suggested URL, the
+    top suggested label. Never when or how often it was seen (timestamps, streaks, attempts,
+    durations): those change every run and would comment every night."""
+    facts: list[object] = [finding.code]
+    if finding.code in LINK_CODES:
+        link = report.link(finding.url) if finding.url else None
+        if link is not None:
+            facts += [link.outcome, link.status, link.new_url]
+        else:
+            facts += [finding.evidence.get(key) for key in ("outcome", "status", "new_url")]
+    elif finding.code == "label-missing":
+        facts.append(_top_suggestion(finding, report))
+    encoded = json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:16]
+
+
+# --- bodies ---------------------------------------------------------------------------------
+
+
+def _sentence_end(text: str) -> str:
+    return text.rstrip().rstrip(".")
+
+
+def _quoted_label(label: str | None) -> str:
+    return f"« {inline(label or '')} »"
+
+
+def _people_list(names: Sequence[str]) -> str:
+    quoted = [inline(name) for name in names]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def what_broke(finding: ReportedFinding, report: ReportView) -> str:
+    """One sentence: what broke, where, for whom."""
+    name = f"“{inline(link_name(finding, report))}”"
+    who = _people_list(services(finding, report))
+    link = report.link(finding.url) if finding.url else None
+    page = report.page(finding.url) if finding.url else None
+    reason = inline(_sentence_end(link.reason if link else finding.message))
+    match finding.code:
+        case "link-broken":
+            return f"The link {name} of {who} is broken: {reason}."
+        case "link-error":
+            return f"The link {name} of {who} fails: {reason}."
+        case "link-moved":
+            new_url = link.new_url if link else None
+            target = autolink(new_url) if new_url else "its new address"
+            return (
+                f"The link {name} of {who} has moved for good: the catalogue should take {target}."
+            )
+        case "link-blocked":
+            return (
+                f"The link {name} of {who} keeps being turned away by bot protection: only a "
+                "person can tell whether it still works."
+            )
+        case "label-missing":
+            return (
+                f"The label {_quoted_label(finding.label)}, which the steps of {who} tell people "
+                f"to look for, is gone from the page {name}."
+            )
+        case "label-never-seen":
+            return (
+                f"The label {_quoted_label(finding.label)}, which the steps of {who} tell people "
+                f"to look for, has never been seen on the page {name}."
+            )
+        case "page-selector-empty":
+            error = f": {inline(_sentence_end(page.error))}" if page and page.error else ""
+            return (
+                f"The layout of the page {name} of {who} changed: the part of it that is watched "
+                f"is no longer found{error}."
+            )
+        case "catalogue-invalid":
+            return (
+                f"The catalogue file {code_span(finding.file)} fails validation: "
+                f"{inline(_sentence_end(finding.message))}."
+            )
+        case "review-stale":
+            return (
+                f"The procedures of {who} have not been reviewed for too long: "
+                f"{inline(_sentence_end(finding.message))}."
+            )
+        case _:
+            return f"{inline(finding.code)}: {inline(_sentence_end(finding.message))}."
+
+
+def _where(finding: ReportedFinding, report: ReportView, repository: RepositoryFiles) -> list[str]:
+    """The catalogue line at fault, linked, and the platforms that use the link or page."""
+    link = report.link(finding.url) if finding.url else None
+    uses = link.uses if link is not None else ()
+    lines = []
+    if finding.code not in LINK_CODES or not uses:
+        place = f"{inline(finding.file)}, line {finding.line}"
+        url = repository.file_url(finding.file, finding.line)
+        lines.append(f"- In the catalogue: [{place}]({url})")
+    if uses:
+        lines.append("- Used by:")
+        for use in uses:
+            place = f"{inline(use.file)}, line {use.line}"
+            lines.append(
+                f"  - {inline(report.service(use.platform))}: {inline(use_name(use))} "
+                f"([{place}]({repository.file_url(use.file, use.line)}))"
+            )
+    elif finding.url is not None:
+        lines.append(f"- Used by: {_people_list(services(finding, report))}")
+    if finding.url is not None:
+        lines.append(f"- URL: {autolink(finding.url)}")
+    if finding.label is not None:
+        lines.append(f"- Label: {_quoted_label(finding.label)}")
+    return lines
+
+
+def _link_evidence(link: ReportedLink) -> list[str]:
+    lines = [f"- Outcome: {code_span(link.outcome)}: {inline(link.reason)}"]
+    if link.status is not None:
+        lines.append(f"- HTTP status: {link.status}")
+    if link.redirects:
+        lines.append("- Redirects:")
+        lines += [
+            f"  {number}. {hop.status} {autolink(hop.url)} → {autolink(hop.location)}"
+            for number, hop in enumerate(link.redirects, 1)
+        ]
+    if link.final_url and link.final_url != link.url:
+        lines.append(f"- Final URL: {autolink(link.final_url)}")
+    if link.new_url:
+        lines.append(f"- Suggested new URL: {autolink(link.new_url)}")
+    return lines
+
+
+def _page_evidence(finding: ReportedFinding, page: ReportedPage) -> list[str]:
+    lines = []
+    if not page.checked and page.error:
+        lines.append(f"- Page error: {inline(page.error)}")
+    label = label_on(page, finding.label) if finding.label else None
+    if label is not None:
+        lines.append(f"- Label state: {code_span(label.state)}")
+        if label.suggestions:
+            lines.append("- Most likely new wording:")
+            lines += [
+                f"  {number}. {_quoted_label(suggestion.text)} (score {suggestion.score:.2f})"
+                for number, suggestion in enumerate(label.suggestions[:SUGGESTIONS_SHOWN], 1)
+            ]
+    if page.diff.strip():
+        lines += [
+            "",
+            "<details><summary>What changed on the page (excerpt)</summary>",
+            "",
+            code_block(page.diff, "diff", limit=DIFF_EXCERPT_LIMIT).rstrip("\n"),
+            "",
+            "</details>",
+        ]
+    return lines
+
+
+def _evidence(finding: ReportedFinding, report: ReportView) -> list[str]:
+    link = report.link(finding.url) if finding.url else None
+    page = report.page(finding.url) if finding.url else None
+    lines = []
+    if finding.code in LINK_CODES and link is not None:
+        lines += _link_evidence(link)
+    else:
+        lines.append(f"- The check says: {inline(finding.message)}")
+    if finding.code in LABEL_CODES | PAGE_CODES and page is not None:
+        lines += _page_evidence(finding, page)
+    rule = finding.evidence.get("rule")
+    if isinstance(rule, str):
+        lines.append(f"- Rule: {code_span(rule)}")
+    return lines
+
+
+def _checklist(finding: ReportedFinding, report: ReportView) -> list[str]:
+    where = f"{code_span(finding.file)} line {finding.line}"
+    link = report.link(finding.url) if finding.url else None
+    new_url = link.new_url if link else None
+    top = _top_suggestion(finding, report)
+    match finding.code:
+        case "link-broken" | "link-error":
+            steps = [
+                "Open the URL in a browser: if it works there, the failure may be passing",
+                "Find where the page went (the provider's help centre, a web archive)",
+                f"Update or remove the link at {where}",
+                "Check that the steps using it still read right",
+            ]
+        case "link-moved":
+            target = autolink(new_url) if new_url else "the new address"
+            steps = [
+                f"Check that {target} is the same page",
+                f"Replace the URL at {where} with the new one",
+            ]
+        case "link-blocked":
+            steps = [
+                "Open the URL in a browser: robots are turned away, a person is not",
+                "If it is broken or moved, fix the link at " + where,
+                "If it works, close this issue as *not planned*: it stays closed while the link "
+                "is blocked",
+            ]
+        case "label-missing":
+            hint = f" (most likely {_quoted_label(top)})" if top else ""
+            steps = [
+                f"Open the page and find the label's new wording{hint}",
+                f"Update the label at {where}, and the steps quoting it in every language",
+                "Walk through the procedure to check it still works",
+            ]
+        case "label-never-seen":
+            steps = [
+                "Open the page and copy the label's exact wording",
+                f"Fix the expected label at {where}, or stop expecting it on this page",
+            ]
+        case "page-selector-empty":
+            steps = [
+                "Open the page and look at its new layout",
+                f"Update the `watch.select` selector of the link at {where}",
+                "Check that the labels expected on the page are still there",
+            ]
+        case "catalogue-invalid":
+            steps = [
+                f"Run {code_span('optout-watch validate ' + finding.file)}",
+                f"Fix the problem at {where}",
+            ]
+        case "review-stale":
+            steps = [
+                "Walk through each procedure of the platform again",
+                f"Update `last_reviewed` in {code_span(finding.file)}",
+            ]
+        case _:
+            steps = [f"Look at {where}"]
+    return [f"- [ ] {step}" for step in steps]
+
+
+def issue_body(finding: ReportedFinding, report: ReportView, repository: RepositoryFiles) -> str:
+    """The whole body: markers, what broke, where, the evidence, who uses it, what to do."""
+    markers = render_markers(
+        finding.fingerprint, evidence_digest(finding, report), IssueSubject.of(finding)
+    )
+    sections = [
+        markers.rstrip("\n"),
+        f"**{what_broke(finding, report)}**",
+        "### Where",
+        "\n".join(_where(finding, report, repository)),
+        f"### Evidence, as of the check of {inline(report.started_at)}",
+        "\n".join(_evidence(finding, report)),
+        "### To fix it",
+        "\n".join(_checklist(finding, report)),
+        "<sub>Opened by optout-watch. It closes this issue when a check finds the problem gone "
+        "and reopens it if the problem comes back; it rewrites the text above when the evidence "
+        "changes, so please comment rather than edit it.</sub>",
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+# --- comments -------------------------------------------------------------------------------
+
+
+def evidence_comment(finding: ReportedFinding, report: ReportView) -> str:
+    return "\n\n".join(
+        [
+            f"The evidence changed in the check of {inline(report.started_at)}; the issue's "
+            "text now shows it.",
+            "\n".join(_evidence(finding, report)),
+        ]
+    )
+
+
+def reopen_comment(finding: ReportedFinding, report: ReportView) -> str:
+    return "\n\n".join(
+        [
+            f"The problem is back, confirmed by the check of {inline(report.started_at)}: "
+            f"{what_broke(finding, report)}",
+            "\n".join(_evidence(finding, report)),
+        ]
+    )
+
+
+def _subject_words(subject: IssueSubject) -> str:
+    if subject.code in LABEL_CODES:
+        return f"the label {_quoted_label(subject.label)} on {autolink(subject.url or '')}"
+    if subject.url is not None:
+        return autolink(subject.url)
+    return code_span(subject.file)
+
+
+def resolved_comment(subject: IssueSubject, report: ReportView) -> str:
+    """Why the issue is closed as resolved, in the words of the check that found it so."""
+    when = f"the check of {inline(report.started_at)}"
+    if subject.code in LINK_CODES:
+        link = report.link(subject.url) if subject.url else None
+        outcome = f" ({code_span(link.outcome)}: {inline(link.reason)})" if link else ""
+        return f"Resolved: {when} found {_subject_words(subject)} working{outcome}. Closing."
+    if subject.code in LABEL_CODES:
+        return f"Resolved: {when} found {_subject_words(subject)} again. Closing."
+    if subject.code in PAGE_CODES:
+        return (
+            f"Resolved: {when} found the watched part of {_subject_words(subject)} again. Closing."
+        )
+    return f"Resolved: {when} no longer reports this problem in {code_span(subject.file)}. Closing."
+
+
+def removed_comment(subject: IssueSubject, report: ReportView) -> str:
+    """Why the issue is closed: what it is about left the catalogue."""
+    when = f"the check of {inline(report.started_at)}"
+    if subject.code in LABEL_CODES:
+        what = f"The label {_quoted_label(subject.label)} is no longer expected on that page"
+    elif subject.url is not None:
+        what = f"{_subject_words(subject)} is no longer in the catalogue"
+    else:
+        what = f"{code_span(subject.file)} is no longer in the catalogue"
+    return f"{what} ({when}): this issue no longer applies. Closing."

@@ -17,16 +17,15 @@ from optout_watch.alerts.issues import (
     IssueSubject,
     RepositoryFiles,
     evidence_digest,
-    humanise,
     is_dashboard,
     issue_body,
     issue_labels,
-    issue_title,
     read_markers,
     removed_comment,
     resolved_comment,
 )
-from optout_watch.alerts.report_view import ReportError, ReportView, alerts, parse_report
+from optout_watch.alerts.report_view import ReportError, alerts, parse_report
+from optout_watch.report.people import ReportView, finding_title, humanise
 from optout_watch.report.safe_markdown import WORD_JOINER
 from tests.alerts_reports import (
     failing_link,
@@ -86,22 +85,22 @@ def test_link_titles_name_the_service_and_the_link(
 ) -> None:
     entry_link, entry_finding = failing_link(FORM, code, status=status)
     parsed, alert = only(report(findings=[entry_finding], links=[entry_link]))
-    assert issue_title(alert, parsed) == title
+    assert finding_title(alert, parsed) == title
     assert issue_labels(alert) == ("optout-watch", kind)
 
 
 def test_a_link_title_is_preferred_to_its_id() -> None:
     entry_link, entry_finding = failing_link(FORM, title="Objection form for Meta AI")
     parsed, alert = only(report(findings=[entry_finding], links=[entry_link]))
-    assert issue_title(alert, parsed) == "Broken link: Meta AI › Objection form for Meta AI (404)"
+    assert finding_title(alert, parsed) == "Broken link: Meta AI › Objection form for Meta AI (404)"
 
 
 def test_label_titles_quote_the_label() -> None:
     parsed, alert = only(label_report("missing"))
-    assert issue_title(alert, parsed) == f"Label gone: ChatGPT › « {LABEL} »"
+    assert finding_title(alert, parsed) == f"Label gone: ChatGPT › « {LABEL} »"
     assert issue_labels(alert) == ("optout-watch", "label-gone")
     parsed, alert = only(label_report("never_seen"))
-    assert issue_title(alert, parsed) == f"Label never seen: ChatGPT › « {LABEL} »"
+    assert finding_title(alert, parsed) == f"Label never seen: ChatGPT › « {LABEL} »"
 
 
 def test_layout_catalogue_and_review_titles() -> None:
@@ -123,13 +122,13 @@ def test_layout_catalogue_and_review_titles() -> None:
     )
     stale = report(findings=[finding("review-stale", platform="whatsapp")])
     parsed, alert = only(layout)
-    assert issue_title(alert, parsed) == "Layout changed: ChatGPT › data controls"
+    assert finding_title(alert, parsed) == "Layout changed: ChatGPT › data controls"
     assert issue_labels(alert) == ("optout-watch", "layout-changed")
     parsed, alert = only(invalid)
-    assert issue_title(alert, parsed) == "Catalogue invalid: catalogue/x-grok.yaml, line 7 (OW201)"
+    assert finding_title(alert, parsed) == "Catalogue invalid: catalogue/x-grok.yaml, line 7 (OW201)"
     assert issue_labels(alert) == ("optout-watch", "catalogue")
     parsed, alert = only(stale)
-    assert issue_title(alert, parsed) == "Review overdue: WhatsApp"
+    assert finding_title(alert, parsed) == "Review overdue: WhatsApp"
 
 
 def test_titles_are_one_line_and_short() -> None:
@@ -137,7 +136,7 @@ def test_titles_are_one_line_and_short() -> None:
         FORM, title="A\ttitle\nwith breaks\x1b[31m " + "x" * 300
     )
     parsed, alert = only(report(findings=[entry_finding], links=[entry_link]))
-    title = issue_title(alert, parsed)
+    title = finding_title(alert, parsed)
     assert "\n" not in title
     assert "\t" not in title
     assert "\x1b" not in title

@@ -73,6 +73,7 @@ def test_only_the_report_builder_its_readers_and_the_schema_know_the_report_mode
     assert _importers_of("optout_watch.report.model") <= {
         "optout_watch.report.build",
         "optout_watch.report.formats",
+        "optout_watch.report.people",
         "optout_watch.alerts.report_view",
         "optout_watch.schemas",
     }

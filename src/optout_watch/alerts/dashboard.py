@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from optout_watch.alerts.issues import DASHBOARD_MARKER, TRACKING_LABEL, issue_title, use_name
+from optout_watch.alerts.issues import DASHBOARD_MARKER, TRACKING_LABEL
 from optout_watch.alerts.plan import alerting_findings
 from optout_watch.alerts.report_view import (
     ReportedFinding,
     ReportedLink,
     ReportedPlatform,
-    ReportView,
     platforms_of,
 )
+from optout_watch.report.people import ReportView, finding_title, use_name
 from optout_watch.report.safe_markdown import autolink, code_span, inline
 
 DASHBOARD_TITLE = "optout-watch dashboard"
@@ -124,7 +124,7 @@ def _confirmed_section(report: ReportView, state: DashboardIssues) -> list[str]:
     if not confirmed:
         return []
     items = [
-        f"- {_reference(finding, state)} {inline(issue_title(finding, report))} "
+        f"- {_reference(finding, state)} {inline(finding_title(finding, report))} "
         f"({finding.severity})"
         for finding in confirmed
     ]
@@ -140,7 +140,7 @@ def _awaiting_section(report: ReportView, state: DashboardIssues) -> list[str]:
         still_open = state.numbers.get(finding.fingerprint)
         note = f"; #{still_open} stays open meanwhile" if still_open else ""
         items.append(
-            f"- {inline(issue_title(finding, report))}: seen in {finding.streak} of the "
+            f"- {inline(finding_title(finding, report))}: seen in {finding.streak} of the "
             f"{finding.runs_needed} checks in a row that confirm it{note}"
         )
     return ["## Awaiting confirmation", "", *items]
@@ -182,7 +182,7 @@ def _blocked_section(report: ReportView, state: DashboardIssues) -> list[str]:
 def _held_back_section(report: ReportView, state: DashboardIssues) -> list[str]:
     if not state.held_back:
         return []
-    items = [f"- {inline(issue_title(finding, report))}" for finding in state.held_back]
+    items = [f"- {inline(finding_title(finding, report))}" for finding in state.held_back]
     return [
         "## Held back by the flood cap",
         "",

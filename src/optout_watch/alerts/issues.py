@@ -36,17 +36,21 @@ from optout_watch.alerts.report_view import (
     ReportedFinding,
     ReportedLink,
     ReportedPage,
-    ReportedUse,
-    ReportView,
     label_on,
-    platforms_of,
 )
-from optout_watch.report.safe_markdown import autolink, code_block, code_span, inline, one_line
+from optout_watch.report.people import (
+    LABEL_CODES,
+    LINK_CODES,
+    ReportView,
+    link_name,
+    services,
+    use_name,
+)
+from optout_watch.report.safe_markdown import autolink, code_block, code_span, inline
 
 #: Every issue of ours carries it; the sync lists issues by it.
 TRACKING_LABEL = "optout-watch"
 DASHBOARD_MARKER = "<!-- optout-watch:dashboard -->"
-TITLE_LIMIT = 120
 #: A diff in an issue is an excerpt: the report and the state keep the whole of it.
 DIFF_EXCERPT_LIMIT = 3_000
 SUGGESTIONS_SHOWN = 3
@@ -63,22 +67,9 @@ KIND_LABELS = {
     "catalogue-invalid": "catalogue",
     "review-stale": "catalogue",
 }
-LINK_CODES = frozenset({"link-broken", "link-error", "link-moved", "link-blocked"})
-LABEL_CODES = frozenset({"label-missing", "label-never-seen"})
 PAGE_CODES = frozenset({"page-selector-empty"})
 FILE_CODES = frozenset({"catalogue-invalid", "review-stale"})
 
-_TITLE_PREFIXES = {
-    "link-broken": "Broken link",
-    "link-error": "Link fails",
-    "link-moved": "Moved link",
-    "link-blocked": "Blocked link",
-    "label-missing": "Label gone",
-    "label-never-seen": "Label never seen",
-    "page-selector-empty": "Layout changed",
-    "catalogue-invalid": "Catalogue invalid",
-    "review-stale": "Review overdue",
-}
 _MARKER_LINE = re.compile(r"<!-- optout-watch:([a-z]+)=([A-Za-z0-9%=&._~-]+) -->")
 _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 
@@ -173,63 +164,6 @@ class RepositoryFiles:
         """The file on the default branch (`HEAD` names it whatever it is called)."""
         anchor = f"#L{line}" if line else ""
         return f"{self.server_url.rstrip('/')}/{self.name}/blob/HEAD/{quote(file)}{anchor}"
-
-
-def humanise(entry: str) -> str:
-    """A catalogue id as words: `objection-form` → "objection form"."""
-    return re.sub(r"[-_]+", " ", entry).strip() or entry
-
-
-def use_name(use: ReportedUse) -> str:
-    """How the catalogue names a link at one of its uses: its title, else its id in words."""
-    return use.title or humanise(use.entry)
-
-
-def _use_for(finding: ReportedFinding, link: ReportedLink | None) -> ReportedUse | None:
-    if link is None or not link.uses:
-        return None
-    return next((use for use in link.uses if use.platform == finding.platform), link.uses[0])
-
-
-def link_name(finding: ReportedFinding, report: ReportView) -> str:
-    """How the catalogue names the finding's link or page: its title, else its id in words,
-    else the URL itself."""
-    if finding.url is None:
-        return finding.file
-    use = _use_for(finding, report.link(finding.url))
-    if use is None:
-        return one_line(finding.url, 80)
-    return use_name(use)
-
-
-def services(finding: ReportedFinding, report: ReportView) -> list[str]:
-    return list(dict.fromkeys(report.service(p) for p in platforms_of(finding, report)))
-
-
-def _status_note(link: ReportedLink | None) -> str:
-    return f" ({link.status})" if link is not None and link.status is not None else ""
-
-
-def issue_title(finding: ReportedFinding, report: ReportView) -> str:
-    """A title a person can scan in a list: what broke, on which service, which link."""
-    prefix = _TITLE_PREFIXES.get(finding.code, finding.code)
-    service = report.service(finding.platform)
-    code = finding.code
-    if code in LINK_CODES:
-        link = report.link(finding.url) if finding.url else None
-        note = _status_note(link) if code in {"link-broken", "link-error"} else ""
-        title = f"{prefix}: {service} › {link_name(finding, report)}{note}"
-    elif code in LABEL_CODES:
-        title = f"{prefix}: {service} › « {finding.label or ''} »"
-    elif code == "catalogue-invalid":
-        rule = finding.evidence.get("rule")
-        rule_note = f" ({rule})" if isinstance(rule, str) and rule else ""
-        title = f"{prefix}: {finding.file}, line {finding.line}{rule_note}"
-    elif code == "review-stale":
-        title = f"{prefix}: {service}"
-    else:
-        title = f"{prefix}: {service} › {link_name(finding, report)}"
-    return one_line(title, TITLE_LIMIT)
 
 
 def issue_labels(finding: ReportedFinding) -> tuple[str, ...]:

@@ -48,10 +48,7 @@ from enum import StrEnum
 from optout_watch.alerts.github import GitHubIssue
 from optout_watch.alerts.issues import (
     FILE_CODES,
-    LABEL_CODES,
-    LINK_CODES,
     PAGE_CODES,
-    TITLE_LIMIT,
     IssueMarkers,
     IssueSubject,
     RepositoryFiles,
@@ -60,13 +57,19 @@ from optout_watch.alerts.issues import (
     is_dashboard,
     issue_body,
     issue_labels,
-    issue_title,
     read_markers,
     removed_comment,
     reopen_comment,
     resolved_comment,
 )
-from optout_watch.alerts.report_view import ReportedFinding, ReportView, alerts, label_on
+from optout_watch.alerts.report_view import ReportedFinding, alerts, label_on
+from optout_watch.report.people import (
+    LABEL_CODES,
+    LINK_CODES,
+    TITLE_LIMIT,
+    ReportView,
+    finding_title,
+)
 from optout_watch.report.safe_markdown import one_line
 
 #: GitHub's `state_reason` for an issue closed as resolved; a person's "won't fix" is
@@ -260,7 +263,7 @@ def plan_sync(
                 actions.append(
                     CreateIssue(
                         fingerprint=finding.fingerprint,
-                        title=issue_title(finding, report),
+                        title=finding_title(finding, report),
                         body=issue_body(finding, report, repository),
                         labels=issue_labels(finding),
                     )
@@ -284,7 +287,7 @@ def plan_sync(
                 title=tracked.issue.title,
                 comment=comment,
                 edit=IssueEdit(
-                    title=issue_title(finding, report),
+                    title=finding_title(finding, report),
                     body=issue_body(finding, report, repository),
                     state=None if tracked.is_open else "open",
                 ),
@@ -333,7 +336,7 @@ def plan_lines(plan: SyncPlan, report: ReportView, *, max_new: int) -> list[str]
         )
         lines.append(f"{verb}: #{action.number} {title} ({action.change})")
     lines += [
-        f"hold: {issue_title(finding, report)} (held back by the flood cap, --max-new {max_new})"
+        f"hold: {finding_title(finding, report)} (held back by the flood cap, --max-new {max_new})"
         for finding in plan.held_back
     ]
     return lines

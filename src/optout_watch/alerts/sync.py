@@ -41,7 +41,7 @@ from optout_watch.alerts.github import (
     GitHubError,
     GitHubIssue,
 )
-from optout_watch.alerts.issues import TITLE_LIMIT, TRACKING_LABEL, RepositoryFiles
+from optout_watch.alerts.issues import TRACKING_LABEL, RepositoryFiles
 from optout_watch.alerts.plan import (
     CreateIssue,
     IssueChange,
@@ -53,6 +53,7 @@ from optout_watch.alerts.plan import (
 )
 from optout_watch.alerts.report_view import ReportError, ReportView, load_report
 from optout_watch.errors import ExitCode, UsageError
+from optout_watch.report.people import TITLE_LIMIT
 from optout_watch.report.safe_markdown import one_line
 
 DEFAULT_MAX_NEW = 10

@@ -1,0 +1,169 @@
+"""The report for people: platforms by their service names, links by their titles, one title
+per finding. Shared by the Markdown report, the job summary, the issues and the dashboard, so
+that each names a problem the same way."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from optout_watch.report.model import (
+    Finding,
+    LinkReport,
+    Location,
+    PageReport,
+    PlatformInfo,
+    Report,
+)
+from optout_watch.report.safe_markdown import one_line
+
+#: Titles stay short enough to scan in a list of issues.
+TITLE_LIMIT = 120
+LINK_CODES = frozenset({"link-broken", "link-error", "link-moved", "link-blocked"})
+LABEL_CODES = frozenset({"label-missing", "label-never-seen"})
+
+_TITLE_PREFIXES = {
+    "link-broken": "Broken link",
+    "link-error": "Link fails",
+    "link-moved": "Moved link",
+    "link-blocked": "Blocked link",
+    "label-missing": "Label gone",
+    "label-never-seen": "Label never seen",
+    "page-selector-empty": "Layout changed",
+    "catalogue-invalid": "Catalogue invalid",
+    "review-stale": "Review overdue",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    report: Report
+    _links_by_url: dict[str, LinkReport] = field(init=False, repr=False, compare=False)
+    _pages_by_url: dict[str, PageReport] = field(init=False, repr=False, compare=False)
+    _services: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # First one wins: a URL appears once in a well-formed report.
+        links: dict[str, LinkReport] = {}
+        for link in self.report.links:
+            links.setdefault(link.url, link)
+        pages: dict[str, PageReport] = {}
+        for page in self.report.pages:
+            pages.setdefault(page.url, page)
+        object.__setattr__(self, "_links_by_url", links)
+        object.__setattr__(self, "_pages_by_url", pages)
+        object.__setattr__(self, "_services", {p.id: p.service for p in self.report.platforms})
+
+    @property
+    def started_at(self) -> str:
+        return self.report.started_at
+
+    @property
+    def outage(self) -> bool:
+        return self.report.summary.outage
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(self.report.findings)
+
+    @property
+    def links(self) -> tuple[LinkReport, ...]:
+        return tuple(self.report.links)
+
+    @property
+    def pages(self) -> tuple[PageReport, ...]:
+        return tuple(self.report.pages)
+
+    @property
+    def platforms(self) -> tuple[PlatformInfo, ...]:
+        return tuple(self.report.platforms)
+
+    @property
+    def skipped_files(self) -> tuple[str, ...]:
+        return tuple(self.report.skipped_files)
+
+    def link(self, url: str) -> LinkReport | None:
+        return self._links_by_url.get(url)
+
+    def page(self, url: str) -> PageReport | None:
+        return self._pages_by_url.get(url)
+
+    def service(self, platform_id: str) -> str:
+        """The platform's service name; the id itself for a platform the report does not list
+        (better an id than nothing in a title)."""
+        return self._services.get(platform_id, platform_id)
+
+    def is_checked_file(self, file: str) -> bool:
+        return any(platform.file == file for platform in self.report.platforms)
+
+
+def platforms_of(finding: Finding, report: ReportView) -> Sequence[str]:
+    """Every platform concerned by a finding, by id, first the one the finding names: a link
+    can be used by several platforms, a watched page can serve several."""
+    ids = [finding.platform]
+    if finding.url is not None:
+        link = report.link(finding.url)
+        if link is not None:
+            ids += [use.platform for use in link.uses]
+        page = report.page(finding.url)
+        if page is not None:
+            ids += list(page.platforms)
+    return list(dict.fromkeys(ids))
+
+
+def humanise(entry: str) -> str:
+    """A catalogue id as words: `objection-form` → "objection form"."""
+    return re.sub(r"[-_]+", " ", entry).strip() or entry
+
+
+def use_name(use: Location) -> str:
+    """How the catalogue names a link at one of its uses: its title, else its id in words."""
+    return use.title or humanise(use.entry)
+
+
+def _use_for(finding: Finding, link: LinkReport | None) -> Location | None:
+    if link is None or not link.uses:
+        return None
+    return next((use for use in link.uses if use.platform == finding.platform), link.uses[0])
+
+
+def link_name(finding: Finding, report: ReportView) -> str:
+    """How the catalogue names the finding's link or page: its title, else its id in words,
+    else the URL itself."""
+    if finding.url is None:
+        return finding.file
+    use = _use_for(finding, report.link(finding.url))
+    if use is None:
+        return one_line(finding.url, 80)
+    return use_name(use)
+
+
+def services(finding: Finding, report: ReportView) -> list[str]:
+    return list(dict.fromkeys(report.service(p) for p in platforms_of(finding, report)))
+
+
+def _status_note(link: LinkReport | None) -> str:
+    return f" ({link.status})" if link is not None and link.status is not None else ""
+
+
+def finding_title(finding: Finding, report: ReportView) -> str:
+    """A title a person can scan in a list: what broke, on which service, which link."""
+    prefix = _TITLE_PREFIXES.get(finding.code, finding.code)
+    service = report.service(finding.platform)
+    code = finding.code
+    if code in LINK_CODES:
+        link = report.link(finding.url) if finding.url else None
+        note = _status_note(link) if code in {"link-broken", "link-error"} else ""
+        title = f"{prefix}: {service} › {link_name(finding, report)}{note}"
+    elif code in LABEL_CODES:
+        title = f"{prefix}: {service} › « {finding.label or ''} »"
+    elif code == "catalogue-invalid":
+        rule = finding.evidence.get("rule")
+        rule_note = f" ({rule})" if isinstance(rule, str) and rule else ""
+        title = f"{prefix}: {finding.file}, line {finding.line}{rule_note}"
+    elif code == "review-stale":
+        title = f"{prefix}: {service}"
+    else:
+        title = f"{prefix}: {service} › {link_name(finding, report)}"
+    return one_line(title, TITLE_LIMIT)

@@ -30,6 +30,7 @@ from optout_watch.report.model import (
     LinkReport,
     Location,
     PageReport,
+    PlatformInfo,
     Report,
     Summary,
 )
@@ -216,7 +217,11 @@ def _file(platform: str) -> str:
 
 
 def _use(platform: str, line: int, entry: str = "help") -> Location:
-    return Location(platform=platform, file=_file(platform), line=line, entry=entry, kind="help")
+    kind = "source" if entry == "source" else "help"
+    return Location(platform=platform, file=_file(platform), line=line, entry=entry, kind=kind)
+
+
+SERVICES = {CHAT: "Example Chat", MAIL: "Example Mail"}
 
 
 def _link(
@@ -325,7 +330,10 @@ def _report(
             outage=outage,
             exit_code=2 if outage else int(errors > 0),
         ),
-        platforms=[],
+        platforms=[
+            PlatformInfo(id=pid, provider="Example", service=name, file=_file(pid))
+            for pid, name in SERVICES.items()
+        ],
         skipped_files=[],
         validation=list(validation),
         links=list(links),
@@ -606,12 +614,14 @@ def test_markdown_of_a_healthy_run() -> None:
     markdown = REPORT_FORMATS["markdown"].render(healthy())
     assert markdown.startswith(f"# optout-watch report, {STARTED}\n\n**Nothing to act on.**\n")
     assert "4 links, 2 watched pages (0 changed), 0 findings." in markdown
-    # A link two entries of one platform use counts once for it; a shared source for each.
+    # Platforms by name; a link two entries of one platform use counts once for it; a source
+    # that both platforms cite has a row of its own instead of a count in each.
     assert _table(markdown) == {
-        CHAT: _cells(3, 0, 0, 0, 0, 2, 0, 0),
-        MAIL: _cells(2, 0, 0, 0, 0, 1, 0, 0),
+        SERVICES[CHAT]: _cells(2, 0, 0, 0, 0, 2, 0, 0),
+        SERVICES[MAIL]: _cells(1, 0, 0, 0, 0, 1, 0, 0),
+        "Sources": _cells(1, 0, 0, 0, 0, 0, 0, 0),
     }
-    assert "## Findings" not in markdown
+    assert "## Needs action" not in markdown
     assert "<details>" not in markdown
 
 
@@ -619,28 +629,28 @@ def test_markdown_of_a_broken_link_and_a_missing_label() -> None:
     markdown = REPORT_FORMATS["markdown"].render(broken_and_missing())
     assert "**1 confirmed error; 1 finding awaiting confirmation.**" in markdown
     assert _table(markdown) == {
-        CHAT: _cells(1, 0, 1, 0, 0, 1, 1, 0),
-        MAIL: _cells(1, 0, 0, 0, 0, 0, 0, 1),
+        SERVICES[CHAT]: _cells(1, 0, 1, 0, 0, 1, 1, 0),
+        SERVICES[MAIL]: _cells(1, 0, 0, 0, 0, 0, 0, 1),
     }
-    headings = re.findall(r"^### (.*)$", markdown, re.MULTILINE)
-    assert headings == [
-        "error: label-missing (example-chat), unconfirmed, 1/2 runs",
-        "error: link-broken (example-chat), confirmed, 2 runs",
+    # Only the confirmed problem needs action; the other awaits confirmation, in one line.
+    assert re.findall(r"^### (.*)$", markdown, re.MULTILINE) == [
+        "Broken link: Example Chat › form (404)"
     ]
-    missing, broken = markdown.split("### ")[1:]
-    assert "- Catalogue: `catalogue/example-chat.yaml:31`" in missing
-    assert f"- URL: <{HELP_URL}>" in missing
-    assert "- Label: `Improve the model for everyone`" in missing
-    assert (
-        "- Suggested new labels:\n"
-        "  1. Improve the model for all users (0.93)\n"
-        "  2. Improve our models (0.71)"
-    ) in missing
+    broken = markdown.split("### ")[1].split("## Awaiting")[0]
+    assert broken.count("HTTP 404") == 1  # the reason, said once
+    assert "HTTP 404 (error, confirmed, 2 runs)" in broken
     assert "- Catalogue: `catalogue/example-chat.yaml:40`" in broken
-    assert "- HTTP status: 404" in broken
-    assert "- Used by:\n  1. catalogue/example-chat.yaml:40 (form)" in broken
+    assert "<details><summary>Evidence</summary>\n\n- HTTP status: 404\n\n</details>" in broken
+    assert "Used by" not in broken  # one platform only
+    assert "Message" not in broken
     assert "Suggested new URL" not in broken  # no value, no line
     assert "Redirect chain" not in broken
+    awaiting = markdown.split("## Awaiting confirmation\n\n")[1].split("\n\n")[0]
+    assert awaiting == (
+        "- Label gone: Example Chat › « Improve the model for everyone »: label “Improve the "
+        f"model for everyone” is gone from {HELP_URL}; most likely renamed to “Improve the "
+        "model for all users” (error, unconfirmed, 1/2 runs)\n"
+    )
 
 
 def test_markdown_of_a_blocked_and_a_moved_link() -> None:
@@ -649,10 +659,11 @@ def test_markdown_of_a_blocked_and_a_moved_link() -> None:
         markdown
     )
     assert _table(markdown) == {
-        CHAT: _cells(0, 0, 0, 1, 0, 0, 0, 0),
-        MAIL: _cells(0, 1, 0, 0, 0, 0, 0, 0),
+        SERVICES[CHAT]: _cells(0, 0, 0, 1, 0, 0, 0, 0),
+        SERVICES[MAIL]: _cells(0, 1, 0, 0, 0, 0, 0, 0),
     }
-    assert f"- Suggested new URL: <{NEW_URL}>" in markdown
+    assert "### Moved link: Example Mail › help" in markdown
+    assert f"moved permanently; the catalogue should take {NEW_URL} (warning" in markdown
     assert (
         f"- Redirect chain:\n  1. 301 {OLD_URL} → {OLD_URL}/\n  2. 308 {OLD_URL}/ → {NEW_URL}"
     ) in markdown
@@ -663,10 +674,11 @@ def test_markdown_of_a_blocked_and_a_moved_link() -> None:
 def test_markdown_of_a_changed_page_folds_its_diff() -> None:
     markdown = REPORT_FORMATS["markdown"].render(changed_page())
     assert "**Nothing to act on.**" in markdown
-    assert "### info: page-changed (example-chat), confirmed, 2 runs" in markdown
+    assert "### " not in markdown  # information, not a problem
     assert (
         "## Changed pages\n\n"
-        f"<details><summary>example-chat: {HELP_URL} (catalogue/example-chat.yaml:25)</summary>"
+        f"<details><summary>Example Chat: {HELP_URL}: 1 lines added, 1 removed "
+        "(catalogue/example-chat.yaml:25)</summary>"
         f"\n\n```diff\n{DIFF}```\n\n</details>"
     ) in markdown
     rendered = RENDERER.render(markdown)
@@ -683,7 +695,7 @@ def test_markdown_of_an_outage_says_so_first() -> None:
     assert notice.startswith(
         "> **Outage:** most URLs failed with network errors: nothing was changed"
     )
-    assert _table(markdown) == {CHAT: _cells(0, 0, 0, 0, 3, 0, 0, 0)}
+    assert _table(markdown) == {SERVICES[CHAT]: _cells(0, 0, 0, 0, 3, 0, 0, 0)}
 
 
 def test_hostile_page_text_cannot_act_in_the_markdown() -> None:
@@ -693,27 +705,64 @@ def test_hostile_page_text_cannot_act_in_the_markdown() -> None:
         rendered = RENDERER.render(markdown)
         assert _references(rendered) == []
         assert all(href == text for href, text in _links(rendered))
-        assert {href for href, _ in _links(rendered)} == {
-            FORM_URL,
-            HELP_URL,
-            "https://evil.example/@octocat",  # a plain URL, shown as it is, is fine
-        }
+        assert {href for href, _ in _links(rendered)} == {FORM_URL, HELP_URL}
         assert _tags(rendered) <= {
             "h1", "h2", "h3", "p", "strong", "ul", "ol", "li", "a", "code", "pre",
             "details", "summary", "table", "thead", "tbody", "tr", "th", "td",
         }  # fmt: skip
         assert re.findall(r"<h[1-6]>(.*?)</h[1-6]>", rendered) == [
             f"optout-watch report, {STARTED}",
-            "Findings",
-            "error: link-broken (example-chat), confirmed, 2 runs",
-            "error: label-missing (example-chat), confirmed, 2 runs",
+            "Needs action",
+            "Broken link: Example Chat › form (200)",
+            "Label gone: Example Chat › « Privacy »",
             "Changed pages",
             "Catalogue validation",
         ]
         assert rendered.count("<table>") == 1
-        assert rendered.count("<details>") == rendered.count("</details>") == 1
+        assert rendered.count("<details>") == rendered.count("</details>")
         assert rendered.count("<pre>") == 1
         assert "\x1b" not in markdown
+
+
+def test_a_source_every_platform_cites_is_one_finding_listing_them() -> None:
+    guide = "https://www.cnil.fr/fr/guide"
+    moved = "https://www.cnil.fr/fr/guide-ia"
+    report = _report(
+        [
+            _link(
+                guide, _use(CHAT, 9, "source"), _use(MAIL, 9, "source"), outcome="redirected",
+                reason=f"moved permanently (HTTP 301) to {moved}", new_url=moved,
+            )
+        ],
+        findings=[
+            _finding("link-moved", Severity.WARNING, 9, f"{guide}: moved", url=guide,
+                     evidence={"status": 200, "new_url": moved})
+        ],
+    )  # fmt: skip
+    markdown = REPORT_FORMATS["markdown"].render(report)
+    assert _table(markdown) == {"Sources": _cells(0, 1, 0, 0, 0, 0, 0, 0)}
+    assert markdown.count("### ") == 1
+    assert "- Used by: Example Chat, Example Mail" in markdown
+    assert markdown.count(f"the catalogue should take {moved}") == 1
+
+
+def test_with_remap_the_catalogue_addresses_are_shown_and_the_mirror_once() -> None:
+    mirror = "http://127.0.0.1:8123"
+    link = _link(
+        OLD_URL, _use(CHAT, 12), outcome="redirected", reason="moved permanently",
+        new_url=f"{mirror}/settings/privacy",
+        redirects=[Hop(url=f"{mirror}/old-settings", status=301,
+                       location=f"{mirror}/settings/privacy")],
+    ).model_copy(update={"fetched_url": f"{mirror}/old-settings"})  # fmt: skip
+    finding = _finding(
+        "link-moved", Severity.WARNING, 12, "moved", url=OLD_URL,
+        evidence={"redirects": [f"301 {mirror}/old-settings → {mirror}/settings/privacy"]},
+    )  # fmt: skip
+    markdown = REPORT_FORMATS["markdown"].render(_report([link], findings=[finding]))
+    assert markdown.count(mirror) == 1
+    assert f"Fetched through `--remap` from `{mirror}`" in markdown
+    assert f"the catalogue should take {NEW_URL}" in markdown
+    assert f"1. 301 {OLD_URL} → {NEW_URL}" in markdown
 
 
 def test_the_step_summary_cuts_long_diffs() -> None:

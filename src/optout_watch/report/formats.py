@@ -14,7 +14,15 @@ from typing import Protocol
 
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.report.annotations import annotation
-from optout_watch.report.model import Finding, PageReport, Report
+from optout_watch.report.model import Finding, LinkReport, Report
+from optout_watch.report.people import (
+    LINK_CODES,
+    ReportView,
+    catalogue_address,
+    finding_title,
+    mirrors,
+    services,
+)
 from optout_watch.report.safe_markdown import (
     CODE_BLOCK_LIMIT,
     autolink,
@@ -41,6 +49,12 @@ _LABEL_COLUMNS = (
     ("present", "Labels present"),
     ("missing", "Missing"),
     ("never_seen", "Never seen"),
+)
+#: Platforms' name for the row of the catalogue's sources in the platform table.
+_SOURCES = "\x00sources"
+#: Evidence the Markdown already shows in the reason, the title or the catalogue line.
+_SAID_ELSEWHERE = frozenset(
+    {"outcome", "reason", "attempts", "used_by", "new_url", "lines_added", "lines_removed"}
 )
 _EVIDENCE_TITLES = {
     "status": "HTTP status",
@@ -122,24 +136,28 @@ class TextFormat:
 
 
 class MarkdownFormat:
-    """The report for people: the verdict, a table per platform, each finding with its
-    evidence, and the diffs of changed pages."""
+    """The report for people: the verdict, a table of platforms by name, what needs action
+    (one entry per problem, however many platforms share its URL, the reason said once and
+    the evidence folded), what awaits confirmation, and the diffs of changed pages."""
 
     def __init__(self, diff_limit: int = CODE_BLOCK_LIMIT) -> None:
         self._diff_limit = diff_limit
 
     def render(self, report: Report) -> str:
+        view = ReportView(report)
         sections = [
-            _heading(report),
-            _platform_table(report),
-            _findings_section(report.findings),
-            _changed_pages_section(report.pages, self._diff_limit),
+            _heading(view),
+            _platform_table(view),
+            _needs_action_section(view),
+            _awaiting_section(view),
+            _changed_pages_section(view, self._diff_limit),
             _validation_section(report.validation),
         ]
         return "\n\n".join(section for section in sections if section) + "\n"
 
 
-def _heading(report: Report) -> str:
+def _heading(view: ReportView) -> str:
+    report = view.report
     lines = [f"# optout-watch report, {inline(report.started_at)}", ""]
     if report.summary.outage:
         lines += ["> [!CAUTION]", f"> **Outage:** {_OUTAGE}.", ""]
@@ -149,26 +167,45 @@ def _heading(report: Report) -> str:
         f"{_scope(report)}. Run by {inline(report.generator)} from {inline(report.started_at)} "
         f"to {inline(report.finished_at)}."
     )
+    elsewhere = mirrors(view)
+    if elsewhere:
+        places = ", ".join(code_span(place) for place in elsewhere)
+        lines += [
+            "",
+            f"Fetched through `--remap` from {places}; the addresses below are the "
+            "catalogue's.",
+        ]
     return "\n".join(lines)
 
 
-def _platform_table(report: Report) -> str:
-    """One row per platform: its links by outcome, its expected labels by state."""
+def _platform_name(view: ReportView, platform_id: str) -> str:
+    return view.service(platform_id)
+
+
+def _platform_table(view: ReportView) -> str:
+    """One row per platform, by name: its own links by outcome (sources, which many platforms
+    cite, get a row of their own rather than a count in each), its expected labels by state."""
     outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for link in report.links:
-        for platform in {use.platform for use in link.uses}:
+    for link in view.links:
+        owners = {use.platform for use in link.uses if use.kind != "source"}
+        for platform in owners or {_SOURCES}:
             outcomes[platform][link.outcome] += 1
     labels: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for page in report.pages:
+    for page in view.pages:
         for platform in set(page.platforms):
             labels[platform].update(label.state for label in page.labels)
-    platforms = sorted(outcomes.keys() | labels.keys())
+    platforms = sorted(
+        (outcomes.keys() | labels.keys()) - {_SOURCES},
+        key=lambda platform: _platform_name(view, platform).lower(),
+    )
+    if _SOURCES in outcomes:
+        platforms.append(_SOURCES)
     if not platforms:
         return ""
     titles = ["Platform", *(title for _, title in _LINK_COLUMNS + _LABEL_COLUMNS)]
     rows = [
         [
-            inline(platform),
+            "Sources" if platform == _SOURCES else inline(_platform_name(view, platform)),
             *(str(outcomes[platform][outcome]) for outcome, _ in _LINK_COLUMNS),
             *(str(labels[platform][state]) for state, _ in _LABEL_COLUMNS),
         ]
@@ -178,16 +215,34 @@ def _platform_table(report: Report) -> str:
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
-def _findings_section(findings: Sequence[Finding]) -> str:
+def _acts_on(finding: Finding) -> bool:
+    return finding.confirmed and finding.severity is not Severity.INFO
+
+
+def _needs_action_section(view: ReportView) -> str:
+    findings = [finding for finding in _by_severity(view.findings) if _acts_on(finding)]
     if not findings:
         return ""
-    return "\n\n".join(["## Findings", *(_finding(finding) for finding in _by_severity(findings))])
+    return "\n\n".join(["## Needs action", *(_finding(view, finding) for finding in findings)])
 
 
-def _finding(finding: Finding) -> str:
+def _reason(view: ReportView, finding: Finding) -> str:
+    """Why the finding was raised, said once: the link's own reason for a link, else the
+    finding's message."""
+    link = view.link(finding.url) if finding.url and finding.code in LINK_CODES else None
+    if link is None:
+        return finding.message
+    reason = link.reason
+    if link.new_url:
+        reason += f"; the catalogue should take {catalogue_address(link, link.new_url)}"
+    return reason
+
+
+def _finding(view: ReportView, finding: Finding) -> str:
     lines = [
-        f"### {finding.severity}: {inline(finding.code)} ({inline(finding.platform)}), "
-        f"{_streak(finding)}",
+        f"### {inline(finding_title(finding, view))}",
+        "",
+        f"{inline(_reason(view, finding))} ({finding.severity}, {_streak(finding)})",
         "",
         f"- Catalogue: {code_span(f'{finding.file}:{finding.line}')}",
     ]
@@ -195,17 +250,39 @@ def _finding(finding: Finding) -> str:
         lines.append(f"- URL: {autolink(finding.url)}")
     if finding.label is not None:
         lines.append(f"- Label: {code_span(finding.label)}")
-    lines.append(f"- Message: {inline(finding.message)}")
+    names = services(finding, view)
+    if len(names) > 1:
+        lines.append(f"- Used by: {inline(', '.join(names))}")
+    evidence = _evidence(view, finding)
+    if evidence:
+        lines += ["", "<details><summary>Evidence</summary>", "", *evidence, "", "</details>"]
+    return "\n".join(lines)
+
+
+def _evidence(view: ReportView, finding: Finding) -> list[str]:
+    link = view.link(finding.url) if finding.url else None
+    lines = []
     for key, value in finding.evidence.items():
-        if value is None or value == []:
+        if value is None or value == [] or key in _SAID_ELSEWHERE:
+            continue
+        if key == "final_url" and (link is None or value in (link.url, link.fetched_url)):
             continue
         title = _EVIDENCE_TITLES.get(key, key.replace("_", " ").capitalize())
         if isinstance(value, list):
             lines.append(f"- {inline(title)}:")
-            lines += [f"  {number}. {inline(item)}" for number, item in enumerate(value, 1)]
+            items = [_translated(link, item) for item in value]
+            lines += [f"  {number}. {inline(item)}" for number, item in enumerate(items, 1)]
         else:
-            lines.append(f"- {inline(title)}: {_evidence_value(value)}")
-    return "\n".join(lines)
+            shown = _translated(link, value) if isinstance(value, str) else value
+            lines.append(f"- {inline(title)}: {_evidence_value(shown)}")
+    return lines
+
+
+def _translated(link: LinkReport | None, text: str) -> str:
+    """Mirror addresses in `text` put back to the catalogue's (see `catalogue_address`)."""
+    if link is None:
+        return text
+    return " ".join(catalogue_address(link, word) for word in text.split(" "))
 
 
 def _evidence_value(value: str | int | float) -> str:
@@ -214,16 +291,40 @@ def _evidence_value(value: str | int | float) -> str:
     return inline(f"{value:g}" if isinstance(value, float) else str(value))
 
 
-def _changed_pages_section(pages: Sequence[PageReport], diff_limit: int) -> str:
-    changed = [page for page in pages if page.changed]
+def _awaiting_section(view: ReportView) -> str:
+    waiting = [
+        finding
+        for finding in _by_severity(view.findings)
+        if not finding.confirmed and finding.severity is not Severity.INFO
+    ]
+    if not waiting:
+        return ""
+    items = [
+        f"- {inline(finding_title(finding, view))}: {inline(_reason(view, finding))} "
+        f"({finding.severity}, {_streak(finding)})"
+        for finding in waiting
+    ]
+    return "\n".join(["## Awaiting confirmation", "", *items])
+
+
+def _changed_pages_section(view: ReportView, diff_limit: int) -> str:
+    changed = [page for page in view.pages if page.changed]
     if not changed:
         return ""
-    blocks = [
-        f"<details><summary>{html_text(', '.join(page.platforms))}: {html_text(page.url)} "
-        f"({html_text(page.file)}:{page.line})</summary>\n\n"
-        f"{code_block(page.diff, 'diff', limit=diff_limit)}\n</details>"
-        for page in changed
-    ]
+    counts = {
+        finding.url: finding.message.rpartition(" changed: ")[2]
+        for finding in view.findings
+        if finding.code == "page-changed"
+    }
+    blocks = []
+    for page in changed:
+        names = ", ".join(dict.fromkeys(view.service(p) for p in page.platforms))
+        what = f": {counts[page.url]}" if page.url in counts else ""
+        blocks.append(
+            f"<details><summary>{html_text(names)}: {html_text(page.url)}{html_text(what)} "
+            f"({html_text(page.file)}:{page.line})</summary>\n\n"
+            f"{code_block(page.diff, 'diff', limit=diff_limit)}\n</details>"
+        )
     return "\n\n".join(["## Changed pages", *blocks])
 
 

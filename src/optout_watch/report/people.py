@@ -33,6 +33,7 @@ _TITLE_PREFIXES = {
     "page-selector-empty": "Layout changed",
     "catalogue-invalid": "Catalogue invalid",
     "review-stale": "Review overdue",
+    "page-changed": "Page changed",
 }
 
 
@@ -167,3 +168,33 @@ def finding_title(finding: Finding, report: ReportView) -> str:
     else:
         title = f"{prefix}: {service} › {link_name(finding, report)}"
     return one_line(title, TITLE_LIMIT)
+
+
+def _mirror(link: LinkReport) -> tuple[str, str] | None:
+    """(mirror prefix, catalogue prefix) when `--remap` sent the link elsewhere: the parts of
+    the fetched URL and of the catalogue's URL before the path they share."""
+    if link.fetched_url == link.url:
+        return None
+    shared = 0
+    limit = min(len(link.url), len(link.fetched_url))
+    while shared < limit and link.url[-1 - shared] == link.fetched_url[-1 - shared]:
+        shared += 1
+    mirror, original = link.fetched_url[: len(link.fetched_url) - shared], link.url[
+        : len(link.url) - shared
+    ]
+    return (mirror, original) if mirror else None
+
+
+def catalogue_address(link: LinkReport, address: str) -> str:
+    """`address` (a final URL, a redirect, a suggested new URL) as the catalogue would write
+    it: with `--remap`, the mirror's part of the address is put back to the catalogue's."""
+    mirror = _mirror(link)
+    if mirror is None or not address.startswith(mirror[0]):
+        return address
+    return mirror[1] + address[len(mirror[0]) :]
+
+
+def mirrors(report: ReportView) -> list[str]:
+    """The places `--remap` sent this report's URLs to, each once."""
+    found = (_mirror(link) for link in report.links)
+    return list(dict.fromkeys(mirror[0] for mirror in found if mirror is not None))

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from optout_watch._cli import build_parser
 from optout_watch.fetching.fetch import FetchSettings
@@ -173,3 +177,32 @@ def test_every_default_comes_from_the_settings() -> None:
             f.name.replace("_", "-") for f in dataclasses.fields(DEFAULTS)
         }:
             assert action.default in (None, "==SUPPRESS=="), action.dest
+
+
+def test_the_parsers_format_names_are_the_formats() -> None:
+    from optout_watch._cli import REPORT_FORMAT_NAMES, VALIDATION_FORMAT_NAMES  # noqa: PLC0415
+    from optout_watch.lint.formats import VALIDATION_FORMATS  # noqa: PLC0415
+    from optout_watch.report.formats import REPORT_FORMATS  # noqa: PLC0415
+
+    assert tuple(sorted(VALIDATION_FORMATS)) == VALIDATION_FORMAT_NAMES
+    assert tuple(sorted(REPORT_FORMATS)) == REPORT_FORMAT_NAMES
+
+
+@pytest.mark.parametrize("arguments", [["--version"], ["--help"], ["rules"]])
+def test_starting_up_loads_nothing_heavy(arguments: list[str]) -> None:
+    """Imports, not time, are checked here (time is the benchmark's): `--help`, `--version`
+    and `rules` load no model, no HTTP client, no validator and no YAML parser."""
+    script = (
+        "import sys\n"
+        "from optout_watch._cli import main\n"
+        "try:\n"
+        f"    main({arguments!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = {'pydantic', 'httpx', 'jsonschema', 'yaml', 'rapidfuzz', 'rich'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from optout_watch import __version__
-from optout_watch._commands import (
-    REPORT_FORMAT_NAMES,
-    VALIDATION_FORMAT_NAMES,
-    Runner,
-    Streams,
-    run_export,
-    run_rules,
-    run_schema,
-    run_validate,
-)
+from optout_watch._streams import Runner, Streams
 from optout_watch.errors import ExitCode, OptoutWatchError
 from optout_watch.settings import Settings, load_settings
+
+#: The formats' names, for the parser: the formats themselves load when a command runs
+#: (a test checks that these names and the formats agree).
+VALIDATION_FORMAT_NAMES = ("github", "json", "text")
+REPORT_FORMAT_NAMES = ("json", "markdown", "text")
 
 EPILOG = """\
 examples:
@@ -90,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=VALIDATION_FORMAT_NAMES, default="text")
     validate.add_argument("--select", metavar="CODES", help="only these codes (comma-separated)")
     validate.add_argument("--ignore", metavar="CODES", help="skip these codes (comma-separated)")
-    validate.set_defaults(run=run_validate)
+    validate.set_defaults(run=_deferred("_commands", "run_validate"))
 
     network = _network_options()
     check = commands.add_parser(
@@ -111,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--blocked-after", type=int, metavar="N",
         help="runs before a blocked link becomes a warning (default 7)",
     )  # fmt: skip
-    check.set_defaults(run=_network_command("check"))
+    check.set_defaults(run=_deferred("_network_commands", "run_check_command"))
 
     probe = commands.add_parser(
         "probe",
@@ -120,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: optout-watch probe --remap '^https://(.*) http://127.0.0.1:8000/\\1'",
     )
     probe.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    probe.set_defaults(run=_network_command("probe"))
+    probe.set_defaults(run=_deferred("_network_commands", "run_probe_command"))
 
     watch = commands.add_parser(
         "watch",
@@ -129,12 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: optout-watch watch --state state",
     )
     _state_options(watch)
-    watch.set_defaults(run=_network_command("watch"))
+    watch.set_defaults(run=_deferred("_network_commands", "run_watch_command"))
 
     rules = commands.add_parser(
         "rules", parents=[common], help="list the rule codes with their reasons"
     )
-    rules.set_defaults(run=run_rules)
+    rules.set_defaults(run=_run_rules)
 
     export = commands.add_parser(
         "export",
@@ -144,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", choices=["json"], default="json")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    export.set_defaults(run=run_export)
+    export.set_defaults(run=_deferred("_commands", "run_export"))
 
     issues = commands.add_parser(
         "issues",
@@ -187,21 +184,28 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if a file differs"
     )
-    schema.set_defaults(run=run_schema)
+    schema.set_defaults(run=_deferred("_commands", "run_schema"))
     return parser
 
 
-def _network_command(name: str) -> Runner:
-    """The runner of a network command, imported when it runs: `validate` and the other
-    catalogue commands then start without loading the HTTP and report machinery."""
+def _deferred(module: str, name: str) -> Runner:
+    """The runner `name` of `optout_watch.<module>`, imported when the command runs, so that
+    `--help`, `--version` and a mistyped command start without loading the stages."""
 
     def run(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
-        from optout_watch import _network_commands  # noqa: PLC0415
-
-        runner: Runner = getattr(_network_commands, f"run_{name}_command")
+        runner: Runner = getattr(importlib.import_module(f"optout_watch.{module}"), name)
         return runner(args, settings, streams)
 
     return run
+
+
+def _run_rules(_args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:
+    """The registry alone: listing the rules loads neither the models nor the validator."""
+    from optout_watch.lint.rules import RULES  # noqa: PLC0415
+
+    for rule in RULES:
+        streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
+    return ExitCode.OK
 
 
 def _run_issues_sync(args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:

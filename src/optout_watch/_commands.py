@@ -1,38 +1,22 @@
-"""The catalogue commands (`validate`, `rules`, `export`, `schema`) and what every command
-shares: its output streams and the validation of the catalogue it works on."""
+"""The catalogue commands (`validate`, `export`, `schema`), and the validation of the
+catalogue that every command works on. Imported only when a command runs."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
+from optout_watch._streams import Streams
 from optout_watch.catalogue.export import export_document, render_export
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.lint.formats import VALIDATION_FORMATS
-from optout_watch.lint.rules import RULES, RuleSettings
+from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, ValidationResult, discover, validate_files
 from optout_watch.schemas import COMMITTED_SCHEMAS, render_schema
 from optout_watch.settings import Settings
 from optout_watch.storage.atomic import write_text_atomic
-
-VALIDATION_FORMAT_NAMES = tuple(sorted(VALIDATION_FORMATS))
-#: The report formats' names; the formats themselves load only with a network command.
-REPORT_FORMAT_NAMES = ("json", "markdown", "text")
-
-
-class Streams:
-    def __init__(self, out: TextIO, err: TextIO, *, quiet: bool, verbose: bool) -> None:
-        self.out, self.err, self.quiet, self.verbose = out, err, quiet, verbose
-
-    def info(self, text: str) -> None:
-        if not self.quiet:
-            self.err.write(text + "\n")
-
-
-Runner = Callable[[argparse.Namespace, Settings, Streams], int]
 
 
 def validate_catalogue(settings: Settings, paths: Sequence[Path]) -> ValidationResult:
@@ -57,12 +41,6 @@ def run_validate(args: argparse.Namespace, settings: Settings, streams: Streams)
     result = validate_catalogue(settings, args.paths or [settings.catalogue])
     streams.out.write(VALIDATION_FORMATS[args.format].render(result))
     return ExitCode.FINDINGS if result.errors else ExitCode.OK
-
-
-def run_rules(_args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:
-    for rule in RULES:
-        streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
-    return ExitCode.OK
 
 
 def run_export(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:

@@ -10,7 +10,8 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from optout_watch._commands import Streams, validate_catalogue
+from optout_watch._commands import validate_catalogue
+from optout_watch._streams import Streams
 from optout_watch.catalogue.targets import CataloguePlatform, Target, collect_targets
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy

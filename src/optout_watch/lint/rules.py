@@ -13,10 +13,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from optout_watch.catalogue.loader import Document, JsonPath
-from optout_watch.catalogue.models import Localized, Platform, Step
 from optout_watch.pages.extract import (
     InvalidPattern,
     InvalidSelector,
@@ -24,6 +23,10 @@ from optout_watch.pages.extract import (
     compile_ignore,
 )
 from optout_watch.severity import Severity
+
+if TYPE_CHECKING:  # annotations only: `optout-watch rules` lists the rules without the models
+    from optout_watch.catalogue.loader import Document, JsonPath
+    from optout_watch.catalogue.models import Localized, Platform, Step
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/platform.schema.json"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -82,22 +83,34 @@ def _execute(
     streams: Streams,
 ) -> CheckResult:
     policy = AddressPolicy(remapped_hosts((t.url for t in targets), options.remaps))
+    done: list[CheckResult] = []
 
-    async def go(advance: Callable[[FetchResult], None]) -> CheckResult:
+    async def go(advance: Callable[[FetchResult], None]) -> None:
+        # The result is handed over beside the coroutine, not returned: asyncio keeps and
+        # may show a coroutine's return value, and this one holds the whole run.
         async with Fetcher(_fetch_settings(settings), address_policy=policy) as fetcher:
-            return await run_check(
-                targets, validation, state, store.read if store else lambda _: None, fetcher,
-                options=options, clock=lambda: dt.datetime.now(dt.UTC), on_result=advance,
+            done.append(
+                await run_check(
+                    targets, validation, state, store.read if store else lambda _: None,
+                    fetcher, options=options, clock=lambda: dt.datetime.now(dt.UTC),
+                    on_result=advance,
+                )
             )  # fmt: skip
 
     def show(result: FetchResult) -> None:
         seen = result.error.kind if result.error else result.status
         streams.err.write(f"{seen} {result.url} ({result.elapsed_ms} ms)\n")
 
+    # What was loaded so far lives for the whole run: the collector need not scan it again
+    # and again while thousands of responses come and go.
+    gc.freeze()
     if streams.verbose:
-        return asyncio.run(go(show))
-    with progress(len(targets), streams.err, label="fetching", enabled=not streams.quiet) as bar:
-        return asyncio.run(go(bar))
+        asyncio.run(go(show))
+    else:
+        bar = progress(len(targets), streams.err, label="fetching", enabled=not streams.quiet)
+        with bar as advance:
+            asyncio.run(go(advance))
+    return done[0]
 
 
 def _publish(

@@ -3,24 +3,19 @@
 `validate` keeps IP literals, `localhost` and reserved domains out of the catalogue, but a
 redirect or a DNS answer can still lead a nightly run to a loopback, private, link-local or
 reserved address (a runner's cloud metadata service at 169.254.169.254, say), and what it
-found there could end up in a public issue. The check happens where the connection is made:
-the name is resolved here, every address it resolves to must be public, and the connection
-goes to a vetted address, so a DNS answer cannot change between the check and the connection.
+found there could end up in a public issue. The check happens where the connection is made
+(see `connections`): every address a name resolves to must be public, and the connection
+goes to one of those vetted addresses, so a DNS answer cannot change between the check and
+the connection.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import socket
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import httpcore
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +29,17 @@ class AddressPolicy:
     def allows_host(self, host: str) -> bool:
         return self.any_address or host.strip("[]").lower() in self.allowed_hosts
 
+    def check(self, host: str, addresses: Iterable[str]) -> None:
+        """Raise `NonPublicAddress` unless the host is allowed or every address is public."""
+        if self.allows_host(host):
+            return
+        for text in addresses:
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+            if not is_public(address):
+                raise NonPublicAddress(host, address)
 
-class NonPublicAddress(httpcore.ConnectError):
+
+class NonPublicAddress(Exception):
     """The connection would reach an address that is not public; nothing was sent."""
 
     def __init__(self, host: str, address: IPAddress) -> None:
@@ -64,74 +68,9 @@ def is_public(address: IPAddress) -> bool:
     return address.is_global and not address.is_multicast
 
 
-async def _system_resolver(host: str, port: int) -> Sequence[str]:
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore network backend that connects only to addresses the policy allows."""
-
-    def __init__(
-        self,
-        policy: AddressPolicy,
-        *,
-        resolver: Resolver = _system_resolver,
-        inner: httpcore.AsyncNetworkBackend | None = None,
-    ) -> None:
-        self._policy = policy
-        self._resolve = resolver
-        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        if self._policy.allows_host(host):
-            return await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        addresses = await self._addresses(host, port, timeout)
-        for address in addresses:
-            if not is_public(address):
-                raise NonPublicAddress(host, address)
-        failure: Exception | None = None
-        for address in addresses:  # vetted addresses only, in the resolver's order
-            try:
-                return await self._inner.connect_tcp(
-                    str(address), port, timeout, local_address, socket_options
-                )
-            except httpcore.ConnectError as error:
-                failure = error
-        assert failure is not None
-        raise failure
-
-    async def _addresses(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
-        try:
-            return [ipaddress.ip_address(host.strip("[]"))]
-        except ValueError:
-            pass
-        try:
-            found = await asyncio.wait_for(self._resolve(host, port), timeout)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"could not resolve {host} in time") from None
-        except socket.gaierror as error:
-            raise httpcore.ConnectError(str(error)) from error
-        addresses = [ipaddress.ip_address(text.split("%", 1)[0]) for text in found]
-        if not addresses:
-            failure = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-            raise httpcore.ConnectError(str(failure)) from failure
-        return addresses
-
-    async def connect_unix_socket(
-        self,
-        path: str,  # noqa: ARG002 (the interface's signature)
-        timeout: float | None = None,  # noqa: ARG002
-        socket_options: Iterable[Any] | None = None,  # noqa: ARG002
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("the fetcher never connects to Unix sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+def ip_literal(host: str) -> str | None:
+    """`host` as an address when it is one (`[::1]` → `::1`), else None."""
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None

@@ -21,10 +21,10 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Self
 
-import httpcore
 import httpx
 
-from optout_watch.fetching.addresses import AddressPolicy, GuardedBackend, NonPublicAddress
+from optout_watch.fetching.addresses import AddressPolicy, NonPublicAddress
+from optout_watch.fetching.connections import AiohttpTransport
 from optout_watch.fetching.decode import decode_html
 from optout_watch.fetching.failures import FAILURES, FetchErrorKind
 from optout_watch.settings import DEFAULTS
@@ -224,22 +224,6 @@ class _Answer:
     retry_after: float | None = None
 
 
-def _guarded_transport(settings: FetchSettings, policy: AddressPolicy) -> httpx.AsyncHTTPTransport:
-    """httpx's transport over a connection pool whose every connection goes through the
-    address policy. `AsyncHTTPTransport` takes no network backend, so its pool is replaced by
-    one built the same way with the guarded backend. Proxies from the environment are not
-    used: a proxy would resolve names where the policy cannot see them."""
-    transport = httpx.AsyncHTTPTransport()
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
-        max_connections=settings.max_concurrency,
-        max_keepalive_connections=settings.max_concurrency,
-        keepalive_expiry=5.0,
-        network_backend=GuardedBackend(policy),
-    )
-    return transport
-
-
 class Fetcher:
     """Fetches URLs politely; an async context manager owning one `httpx.AsyncClient`.
 
@@ -266,7 +250,12 @@ class Fetcher:
         self._global = _GlobalSlots(settings.max_concurrency)
         self._hosts: dict[str, _Host] = {}
         self._client = httpx.AsyncClient(
-            transport=transport or _guarded_transport(settings, address_policy),
+            transport=transport
+            or AiohttpTransport(
+                per_host=settings.per_host,
+                max_connections=settings.max_concurrency,
+                policy=address_policy,
+            ),
             follow_redirects=False,
             timeout=settings.timeout,
             headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},

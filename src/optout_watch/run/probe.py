@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from optout_watch.catalogue.targets import Target
 from optout_watch.fetching.fetch import Fetcher, FetchRequest, FetchResult, Validators
@@ -39,6 +39,15 @@ async def probe_targets(
     ]
     results = await fetcher.fetch_all(requests, on_result=on_result)
     return [
-        Probed(target, fetched, result, judge(result, sign_in_expected=target.sign_in_expected))
+        _probed(target, fetched, result)
         for target, fetched, result in zip(targets, fetched_urls, results, strict=True)
     ]
+
+
+def _probed(target: Target, fetched_url: str, result: FetchResult) -> Probed:
+    """The verdict; the body is kept only for a page to watch, so that memory does not grow
+    with the number of links (up to 5 MB each)."""
+    verdict = judge(result, sign_in_expected=target.sign_in_expected)
+    if target.watch is None:
+        result = replace(result, body=b"")
+    return Probed(target, fetched_url, result, verdict)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from optout_watch.fetching.decode import decode_html
-from optout_watch.pages.diff import compare
+from optout_watch.pages.diff import TextChange, compare
 from optout_watch.pages.extract import extract_text
 from optout_watch.pages.labels import (
+    Evidence,
     LabelResult,
     LabelSighting,
     LabelState,
@@ -34,9 +34,9 @@ def seen(label: str) -> LabelSighting:
     return LabelSighting(label, EARLIER, EARLIER)
 
 
-def assess_one(label: str, text: str, added: Sequence[str] = ()) -> LabelResult:
+def assess_one(label: str, text: str, change: TextChange | None = None) -> LabelResult:
     """The result for `label`, seen on an earlier run, on a page with `text`."""
-    (result,) = assess_labels([label], text, {label: seen(label)}, now=NOW, added_lines=added)
+    (result,) = assess_labels([label], text, {label: seen(label)}, now=NOW, change=change)
     return result
 
 
@@ -234,11 +234,13 @@ def test_added_lines_flow_from_a_snapshot_diff() -> None:
     before = extract_text(before_html, select="article .article-body")
     after = extract_text(after_html, select="article .article-body")
 
-    result = assess_one(OLD_LABEL, after, compare(before, after, old_label="", new_label="").added)
+    result = assess_one(OLD_LABEL, after, compare(before, after, old_label="", new_label=""))
 
     assert assess_one(OLD_LABEL, before).state is LabelState.PRESENT
     assert result.state is LabelState.MISSING
-    assert result.suggestions[0] == Suggestion(NEW_LABEL, result.suggestions[0].score)
+    assert result.suggestions[0] == Suggestion(
+        NEW_LABEL, result.suggestions[0].score, Evidence.REPLACED
+    )
 
 
 def test_suggestions_are_distinct_bounded_and_scored() -> None:
@@ -273,3 +275,64 @@ def test_renamed_label_is_found_in_one_very_long_line() -> None:
     text = f"{filler} then turn off “{NEW_LABEL}”. {filler}\n"
 
     assert suggest(OLD_LABEL, text)[0].text == NEW_LABEL
+
+
+# --- suggestions ranked by the diff's evidence ----------------------------------------------
+
+GEMINI_BEFORE = """\
+Gemini Apps Privacy Hub
+Gemini gets better with your feedback.
+Gemini Agent
+With Gemini. Get help with tasks across apps.
+Gemini at work and school
+Learn how Gemini at work keeps your data private.
+"""
+
+
+def _renamed(before: str, after: str, label: str) -> LabelResult:
+    return assess_one(label, after, compare(before, after, old_label="a", new_label="b"))
+
+
+def test_a_heading_renamed_among_sentences_sharing_its_first_word_comes_first() -> None:
+    after = GEMINI_BEFORE.replace("Gemini Agent", "Gemini Spark")
+
+    result = _renamed(GEMINI_BEFORE, after, "Gemini Agent")
+
+    assert result.state is LabelState.MISSING
+    first = result.suggestions[0]
+    assert (first.text, first.why) == ("Gemini Spark", Evidence.REPLACED)
+    # Without the diff, similarity alone ranks a fragment of a sentence first.
+    assert suggest("Gemini Agent", after)[0].text != "Gemini Spark"
+
+
+def test_a_label_reworded_in_place_inside_a_sentence_is_first_with_its_reason() -> None:
+    before = f"Open Settings.\nThen turn off “{OLD_LABEL}” and save.\nDone.\n"
+    after = before.replace(OLD_LABEL, NEW_LABEL)
+
+    (first, *_) = _renamed(before, after, OLD_LABEL).suggestions
+
+    assert (first.text, first.why) == (NEW_LABEL, Evidence.REPLACED)
+
+
+def test_a_label_moved_to_another_section_is_a_new_line_of_its_own() -> None:
+    before = "Privacy\nData Controls\nImprove the model for everyone\nSecurity\nSessions\n"
+    after = "Privacy\nData Controls\nSecurity\nSessions\nTraining\nImprove the model for all\n"
+
+    (first, *_) = _renamed(before, after, OLD_LABEL).suggestions
+
+    assert (first.text, first.why) == ("Improve the model for all", Evidence.NEW_LINE)
+
+
+def test_a_label_deleted_with_nothing_in_its_place_gets_no_confident_suggestion() -> None:
+    before = (
+        "Data Controls\nImprove the model for everyone\n"
+        "We improve the model with feedback from everyone who opts in.\n"
+    )
+    after = "Data Controls\nWe improve the model with feedback from everyone who opts in.\n"
+
+    result = _renamed(before, after, OLD_LABEL)
+
+    assert result.state is LabelState.MISSING
+    assert result.suggestions == ()
+    # The same page without its history would have offered a fragment of the sentence.
+    assert suggest(OLD_LABEL, after) != ()

@@ -11,6 +11,14 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
+class Replacement:
+    """Lines of the old text and the lines that took their place."""
+
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TextChange:
     #: Unified diff, whole; "" when the texts are equal.
     diff: str
@@ -18,6 +26,10 @@ class TextChange:
     lines_removed: int
     #: The lines of the new text that the change adds (inserted or replacing others), in order.
     added: tuple[str, ...]
+    #: Each run of old lines replaced by new ones, in order.
+    replaced: tuple[Replacement, ...] = ()
+    #: The old lines removed with nothing in their place.
+    deleted: tuple[str, ...] = ()
 
 
 def compare(old: str, new: str, *, old_label: str, new_label: str, context: int = 3) -> TextChange:
@@ -25,16 +37,23 @@ def compare(old: str, new: str, *, old_label: str, new_label: str, context: int 
     old_lines, new_lines = old.splitlines(), new.splitlines()
     # The same matching as `difflib.unified_diff`, so the counts agree with the diff shown.
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines)
-    removed = added_count = 0
     added: list[str] = []
+    replaced: list[Replacement] = []
+    deleted: list[str] = []
     for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-        if operation in {"replace", "delete"}:
-            removed += old_end - old_start
         if operation in {"replace", "insert"}:
-            added_count += new_end - new_start
             added += new_lines[new_start:new_end]
+        if operation == "replace":
+            replaced.append(
+                Replacement(
+                    tuple(old_lines[old_start:old_end]), tuple(new_lines[new_start:new_end])
+                )
+            )
+        elif operation == "delete":
+            deleted += old_lines[old_start:old_end]
+    removed = len(deleted) + sum(len(block.old) for block in replaced)
     diff = unified_diff(old, new, old_label=old_label, new_label=new_label, context=context)
-    return TextChange(diff, added_count, removed, tuple(added))
+    return TextChange(diff, len(added), removed, tuple(added), tuple(replaced), tuple(deleted))
 
 
 def unified_diff(old: str, new: str, *, old_label: str, new_label: str, context: int = 3) -> str:

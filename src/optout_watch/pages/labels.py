@@ -15,6 +15,7 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from rapidfuzz import fuzz, process
 
+from optout_watch.pages.diff import TextChange
 from optout_watch.pages.extract import is_word_char, match_key, normalise
 
 __all__ = [
@@ -36,6 +37,17 @@ class LabelState(StrEnum):
     NEVER_SEEN = "never_seen"
 
 
+class Evidence(StrEnum):
+    """Why a text is suggested as a missing label's new name, strongest first."""
+
+    #: The diff put it where the label's line was.
+    REPLACED = "replaced the label's line"
+    #: A line of its own (a heading, a button, a list item…) new since the last snapshot.
+    NEW_LINE = "a new line of its own on the page"
+    #: Words of the page that read like the label, wherever they stand.
+    PASSAGE = "a passage of the page like the label"
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     #: Text as the page shows it, without the quotes or punctuation around it.
@@ -43,6 +55,7 @@ class Suggestion:
     #: Similarity to the missing label in [0, 1], rounded to 3 decimals; lowered a little
     #: for a run of words cut out of the middle of a longer phrase.
     score: Annotated[float, Ge(0), Le(1)]
+    why: Evidence = Evidence.PASSAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +106,12 @@ def assess_labels(
     history: Mapping[str, LabelSighting],
     *,
     now: str,
-    added_lines: Sequence[str] = (),
+    change: TextChange | None = None,
 ) -> list[LabelResult]:
     """One result per expected label, in order. `history` holds the sightings of earlier runs
     by label; `now` (ISO timestamp) becomes `last_seen` of every label found. Only a missing
-    label gets suggestions, preferring `added_lines` (the lines new since the last snapshot).
+    label gets suggestions, ranked by the evidence of `change` (the diff since the last
+    snapshot) when there is one (see `suggest_renames`).
     """
     text_key = match_key(text)
     results = []
@@ -107,7 +121,7 @@ def assess_labels(
             sighting = LabelSighting(label, before.first_seen or now, now)
             results.append(LabelResult(label, LabelState.PRESENT, (), sighting))
         elif before.last_seen is not None:
-            suggestions = suggest(label, text, added_lines=added_lines)
+            suggestions = suggest_renames(label, text, change)
             results.append(LabelResult(label, LabelState.MISSING, suggestions, before))
         else:
             results.append(LabelResult(label, LabelState.NEVER_SEEN, (), before))
@@ -249,7 +263,13 @@ def _same_or_overlapping(candidate: _Candidate, other: _Candidate) -> bool:
 
 
 def suggest(
-    label: str, text: str, *, added_lines: Sequence[str] = (), limit: int = 3
+    label: str,
+    text: str,
+    *,
+    added_lines: Sequence[str] = (),
+    limit: int = 3,
+    min_score: float = _MIN_SCORE,
+    why: Evidence = Evidence.PASSAGE,
 ) -> tuple[Suggestion, ...]:
     """Up to `limit` texts of the page most likely to be the new name of `label`, best first.
 
@@ -276,12 +296,12 @@ def suggest(
         label_key,
         [candidate.key for candidate in candidates],
         scorer=fuzz.ratio,
-        score_cutoff=_MIN_SCORE * 100,
+        score_cutoff=min_score * 100,
         limit=None,
     ):
         candidate = candidates[index]
         score = round(similarity / 100 * candidate.factor, 3)
-        if score >= _MIN_SCORE:
+        if score >= min_score:
             boost = _ADDED_LINE_BOOST if candidate.added else 0
             order = (-(score + boost), candidate.line, candidate.start)
             ranked.append((order, candidate, score))
@@ -292,7 +312,71 @@ def suggest(
         if any(_same_or_overlapping(candidate, other) for other in chosen):
             continue
         chosen.append(candidate)
-        suggestions.append(Suggestion(candidate.text, score))
+        suggestions.append(Suggestion(candidate.text, score, why))
         if len(suggestions) == limit:
             break
     return tuple(suggestions)
+
+
+# --- suggestions ranked by the diff's evidence ------------------------------------------------
+#
+# Similarity alone ranks fragments of sentences that share a label's first word above the
+# heading that replaced it ("Gemini gets…" over "Gemini Spark" for "Gemini Agent"). The diff
+# knows better: what took the place of the label's line is the strongest evidence, a new line
+# of its own (a heading, a button, a list item) the next, and a passage anywhere the weakest.
+
+#: A text that took the label's place may differ more than an unplaced one and still be it.
+_IN_PLACE_MIN_SCORE = 0.4
+#: A new line counts as an element of its own when it is at most this many words longer.
+_WHOLE_LINE_EXTRA_WORDS = 3
+#: When the label's line went with nothing in its place, only a near twin elsewhere is
+#: offered: "no likely new name" is the honest answer for a deleted label.
+_AFTER_DELETION_MIN_SCORE = 0.8
+
+
+def _holds(line: str, label_key: str) -> bool:
+    return _contains_key(match_key(line), label_key)
+
+
+def _whole_lines(label: str, lines: Sequence[str]) -> list[Suggestion]:
+    label_key = match_key(label).strip(_EDGE_PUNCTUATION)
+    most_words = label_key.count(" ") + 1 + _WHOLE_LINE_EXTRA_WORDS
+    found = []
+    for line in lines:
+        text = normalise(line).strip().strip(_EDGE_PUNCTUATION)
+        key = match_key(text)
+        if not key or key.count(" ") + 1 > most_words:
+            continue
+        score = round(fuzz.ratio(label_key, key) / 100, 3)
+        if score >= _MIN_SCORE:
+            found.append(Suggestion(text, score, Evidence.NEW_LINE))
+    return sorted(found, key=lambda suggestion: -suggestion.score)
+
+
+def suggest_renames(
+    label: str, text: str, change: TextChange | None, *, limit: int = 3
+) -> tuple[Suggestion, ...]:
+    """Up to `limit` likely new names of a missing `label`, strongest evidence first (see
+    `Evidence`), by score within each kind of evidence; without a diff, passages alone."""
+    if change is None:
+        return suggest(label, text, limit=limit)
+    label_key = match_key(label)
+    in_place = [
+        suggestion
+        for block in change.replaced
+        if any(_holds(line, label_key) for line in block.old)
+        for suggestion in suggest(
+            label, "\n".join(block.new), limit=1, min_score=_IN_PLACE_MIN_SCORE,
+            why=Evidence.REPLACED,
+        )
+    ]  # fmt: skip
+    placed = {line for block in change.replaced for line in block.new}
+    new_lines = _whole_lines(label, [line for line in change.added if line not in placed])
+    deleted = any(_holds(line, label_key) for line in change.deleted)
+    floor = _AFTER_DELETION_MIN_SCORE if deleted and not in_place else _MIN_SCORE
+    passages = suggest(label, text, added_lines=change.added, limit=limit, min_score=floor)
+    chosen: list[Suggestion] = []
+    for suggestion in (*in_place, *new_lines, *passages):
+        if all(match_key(suggestion.text) != match_key(other.text) for other in chosen):
+            chosen.append(suggestion)
+    return tuple(chosen[:limit])

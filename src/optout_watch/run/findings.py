@@ -231,9 +231,13 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
             label, expected = check.result, check.expected
             where = (expected.platform, expected.file, expected.line, url, label.label)
             if label.state is LabelState.MISSING:
-                suggestions = [f"{s.text} ({s.score:.2f})" for s in label.suggestions]
-                best = f"; most likely renamed to “{label.suggestions[0].text}”" if (
-                    label.suggestions) else ""  # fmt: skip
+                suggestions = [f"{s.text} ({s.score:.2f}, {s.why})" for s in label.suggestions]
+                best = (
+                    f"; most likely renamed to “{label.suggestions[0].text}” "
+                    f"({label.suggestions[0].why})"
+                    if label.suggestions
+                    else "; no likely new wording on the page"
+                )
                 drafts.append(
                     Draft("label-missing", *where,
                           f"label “{label.label}” is gone from {url}{best}",

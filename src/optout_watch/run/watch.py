@@ -81,7 +81,7 @@ def watch_page(
         text,
         history,
         now=now,
-        added_lines=change.added if change is not None else (),
+        change=change,
     )
     meta = SnapshotMeta(
         url=target.url,

@@ -116,7 +116,10 @@ def label(
     return {
         "label": text,
         "state": state,
-        "suggestions": [{"text": s, "score": score} for s, score in suggestions],
+        "suggestions": [
+            {"text": s, "score": score, "why": "replaced the label's line"}
+            for s, score in suggestions
+        ],
         "file": file,
         "line": line,
     }

@@ -125,7 +125,9 @@ def test_layout_catalogue_and_review_titles() -> None:
     assert finding_title(alert, parsed) == "Layout changed: ChatGPT › data controls"
     assert issue_labels(alert) == ("optout-watch", "layout-changed")
     parsed, alert = only(invalid)
-    assert finding_title(alert, parsed) == "Catalogue invalid: catalogue/x-grok.yaml, line 7 (OW201)"
+    assert (
+        finding_title(alert, parsed) == "Catalogue invalid: catalogue/x-grok.yaml, line 7 (OW201)"
+    )
     assert issue_labels(alert) == ("optout-watch", "catalogue")
     parsed, alert = only(stale)
     assert finding_title(alert, parsed) == "Review overdue: WhatsApp"
@@ -184,7 +186,7 @@ def test_a_label_body_gives_suggestions_with_scores_and_a_cut_diff() -> None:
     diff = "--- a\n+++ b\n" + "".join(f"-old line {n}\n+new line {n}\n" for n in range(400))
     parsed, alert = only(label_report("missing", changed=True, diff=diff))
     body = issue_body(alert, parsed, REPOSITORY)
-    assert "« Improve the model for all » (score 0.91)" in body
+    assert "« Improve the model for all » (score 0.91, replaced the label's line)" in body
     assert "blob/HEAD/catalogue/openai-chatgpt.yaml#L31" in body  # the label's line
     assert "```diff\n--- a\n+++ b\n-old line 0\n" in body
     assert "more characters not shown" in body

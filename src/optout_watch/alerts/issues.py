@@ -321,7 +321,8 @@ def _page_evidence(finding: ReportedFinding, page: ReportedPage) -> list[str]:
         if label.suggestions:
             lines.append("- Most likely new wording:")
             lines += [
-                f"  {number}. {_quoted_label(suggestion.text)} (score {suggestion.score:.2f})"
+                f"  {number}. {_quoted_label(suggestion.text)} "
+                f"(score {suggestion.score:.2f}, {suggestion.why})"
                 for number, suggestion in enumerate(label.suggestions[:SUGGESTIONS_SHOWN], 1)
             ]
     if page.diff.strip():

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from optout_watch.catalogue.models import Audience, Channel, LinkKind, Platform, Surface
+from optout_watch.pages.extract import extract_text
 
 HERE = Path(__file__).resolve()
 CATALOGUE = HERE.parents[1] / "catalogue"
@@ -30,6 +31,16 @@ SEED_PROCEDURES = [
 NO_ACCOUNT_ROUTES = [(r["platform"], r["channel"], r["note"]) for r in GUIDE["no_account_routes"]]
 #: Terms the guide quotes that are not interface labels.
 SEED_TERMS_NOT_LABELS = set(GUIDE["terms_not_labels"])
+
+#: Saved pages of the help-centre software some watched hosts run on.
+FIXTURE_PAGES = HERE.parent / "fixtures" / "pages"
+FIXTURE_BY_HOST = {
+    "support.google.com": "google_help.html",
+    "privacy.anthropic.com": "intercom_article.html",
+    "help.openai.com": "intercom_article.html",
+    "help.mistral.ai": "intercom_article.html",
+    "support.microsoft.com": "microsoft_support.html",
+}
 
 FORBIDDEN_PARAMETERS = {"visit_id", "sjid", "p", "rd", "ref", "b"}
 FORBIDDEN_FRAGMENTS = ("ts=", ":~:text=")
@@ -128,6 +139,30 @@ def test_platform_has_a_watched_help_page(platform_id: str) -> None:
         if link.kind == LinkKind.HELP and link.watch is not None and link.watch.expect
     ]
     assert watched, f"{platform_id}: no help link with watch.expect labels"
+
+
+def _scoped_pages_with_a_fixture() -> list[tuple[str, str, str, tuple[str, ...], str]]:
+    pages = []
+    for platform in PLATFORMS.values():
+        for link in platform.links:
+            fixture = FIXTURE_BY_HOST.get(urlsplit(link.url).hostname or "")
+            if link.watch is not None and link.watch.select is not None and fixture:
+                remove = tuple(link.watch.remove)
+                pages.append((platform.id, link.id, link.watch.select, remove, fixture))
+    return pages
+
+
+@pytest.mark.parametrize(
+    ("platform_id", "link_id", "select", "remove", "fixture"),
+    _scoped_pages_with_a_fixture(),
+    ids=[f"{p}-{link}" for p, link, *_ in _scoped_pages_with_a_fixture()],
+)
+def test_select_matches_a_page_of_its_help_centre_software(
+    platform_id: str, link_id: str, select: str, remove: tuple[str, ...], fixture: str
+) -> None:
+    html = (FIXTURE_PAGES / fixture).read_text(encoding="utf-8")
+    text = extract_text(html, select=select, remove=remove)  # raises if it matches nothing
+    assert text, f"{platform_id}/{link_id}: {select!r} selects no text on {fixture}"
 
 
 @pytest.mark.parametrize(("platform_id", "url"), _all_urls())

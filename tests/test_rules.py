@@ -72,6 +72,10 @@ def _bad_selector(data: dict[str, Any]) -> None:
     data["links"][0]["watch"]["select"] = "article[["
 
 
+def _watch_without_select(data: dict[str, Any]) -> None:
+    del data["links"][0]["watch"]["select"]
+
+
 def _stale(data: dict[str, Any]) -> None:
     data["last_reviewed"] = "2025-01-01"
 
@@ -96,6 +100,7 @@ FAILING: dict[str, Mutation] = {
     "OW503": _plain_spaces_in_guillemets,
     "OW504": _bad_ignore,
     "OW505": _bad_selector,
+    "OW507": _watch_without_select,
     "OW601": _stale,
     "OW602": _future,
 }
@@ -209,6 +214,33 @@ def test_duplicate_platform_ids_across_files(write_catalogue_file: WriteFile) ->
     first = write_catalogue_file(valid_platform())
     second = write_catalogue_file(valid_platform(), name="copy.yaml")
     assert sorted(_codes([first, second])) == ["OW202", "OW401"]
+
+
+def test_a_watched_page_without_select_is_a_warning_at_its_watch_key(
+    write_catalogue_file: WriteFile,
+) -> None:
+    data = valid_platform()
+    _watch_without_select(data)
+    result = validate_files(
+        [write_catalogue_file(data)], selection=Selection(), settings=RuleSettings(today=TODAY)
+    )
+    (diagnostic,) = result.diagnostics
+    assert (diagnostic.code, diagnostic.severity) == ("OW507", "warning")
+    assert result.errors == 0
+    assert diagnostic.line == platform_yaml(data).splitlines().index("  watch:") + 1
+    assert "'help'" in diagnostic.message
+    assert "add `select:` with the CSS selector of the article body" in diagnostic.message
+
+
+def test_a_scoped_watch_or_an_unwatched_link_needs_no_select(
+    write_catalogue_file: WriteFile,
+) -> None:
+    data = valid_platform()  # its watched page has `select: article`
+    data["links"].append(
+        {"id": "form", "url": "https://help.example.com/form", "kind": "form", "lang": "en"}
+    )
+    _step(data, "en")["links"] = ["help", "form"]
+    assert _codes([write_catalogue_file(data)]) == []
 
 
 def _second_platform(**watch: object) -> dict[str, Any]:

@@ -305,6 +305,18 @@ def check_selectors(file: PlatformFile) -> Iterator[Hit]:
                 yield Hit(path, f"{error}; fix its syntax")
 
 
+def check_watch_select(file: PlatformFile) -> Iterator[Hit]:
+    for l_index, link in enumerate(file.platform.links):
+        if link.watch is not None and link.watch.select is None:
+            yield Hit(
+                ("links", l_index, "watch"),
+                f"link {link.id!r} watches the whole page, menus, sidebars and footers "
+                "included; add `select:` with the CSS selector of the article body, taken "
+                "from the page's structure",
+                at_key=True,
+            )
+
+
 # --- dates and file conventions -----------------------------------------------------------------
 
 
@@ -413,7 +425,10 @@ RULES: tuple[Rule, ...] = (
          check_selectors),
     Rule("OW506", "conflicting-watch", ERROR,
          "Links watching one URL share one fetch and one extraction of its text: they must "
-         "agree on select, remove and ignore, or one link's settings would be dropped."),
+         "agree on select, remove, ignore and render, or one link's settings would be dropped."),
+    Rule("OW507", "watch-without-select", WARNING,
+         "Without a scope, menus, sidebars and footers are watched as content and their "
+         "rewording is reported as a page change.", check_watch_select),
     Rule("OW601", "stale-review", WARNING,
          "Platforms rename menus every few months; an old review is probably out of date.",
          check_review_age),

@@ -164,7 +164,13 @@ def test_export_matches_its_schema(
         "url": "https://help.example.com/articles/1-privacy",
         "kind": "help",
         "lang": "en",
-        "watch": {"select": "article", "remove": [], "ignore": [], "expect": ["Privacy"]},
+        "watch": {
+            "select": "article",
+            "remove": [],
+            "ignore": [],
+            "expect": ["Privacy"],
+            "render": "plain",
+        },
     }
 
 

@@ -39,7 +39,7 @@ Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* vari
 #: Options that set a setting of the same name (`--per-host` → `per-host`).
 _SETTING_OPTIONS = (
     "catalogue", "state", "select", "ignore", "confirm_after", "blocked_after", "timeout",
-    "retries", "max_concurrency", "per_host",
+    "retries", "max_concurrency", "per_host", "render",
 )  # fmt: skip
 
 
@@ -234,6 +234,11 @@ def _network_options() -> argparse.ArgumentParser:
     network.add_argument("--retries", type=int, metavar="N", help="retries per URL")
     network.add_argument("--max-concurrency", type=int, metavar="N", help="requests at once")
     network.add_argument("--per-host", type=int, metavar="N", help="requests at once per host")
+    network.add_argument(
+        "--render", metavar="auto|never|always",
+        help="watched pages shown by headless Chromium: those marked `render: browser` (auto, "
+        "the default), none, or all; `probe` watches no page, so it never renders",
+    )  # fmt: skip
     network.add_argument("--format", choices=REPORT_FORMAT_NAMES, default="text")
     return network
 

@@ -16,6 +16,7 @@ from optout_watch._streams import Streams
 from optout_watch.catalogue.targets import CataloguePlatform, Target, collect_targets
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
+from optout_watch.fetching.browser import NEEDS_BROWSER, BrowserSettings, Rendered, Renderer
 from optout_watch.fetching.fetch import Fetcher, FetchResult, FetchSettings
 from optout_watch.fetching.remap import Remap, parse_remap, remapped_hosts
 from optout_watch.lint.diagnostics import Diagnostic
@@ -36,6 +37,16 @@ def _fetch_settings(settings: Settings) -> FetchSettings:
     return FetchSettings(
         timeout=settings.timeout,
         retries=settings.retries,
+        max_concurrency=settings.max_concurrency,
+        per_host=settings.per_host,
+        user_agent=settings.user_agent,
+    )
+
+
+def _browser_settings(settings: Settings) -> BrowserSettings:
+    return BrowserSettings(
+        executable=settings.chromium,
+        timeout=settings.timeout,
         max_concurrency=settings.max_concurrency,
         per_host=settings.per_host,
         user_agent=settings.user_agent,
@@ -84,22 +95,38 @@ def _execute(
 ) -> CheckResult:
     policy = AddressPolicy(remapped_hosts((t.url for t in targets), options.remaps))
     done: list[CheckResult] = []
+    # Chromium starts only if a page needs it; the renderer says afterwards if none could.
+    missing: list[str] = []
 
     async def go(advance: Callable[[FetchResult], None]) -> None:
         # The result is handed over beside the coroutine, not returned: asyncio keeps and
         # may show a coroutine's return value, and this one holds the whole run.
-        async with Fetcher(_fetch_settings(settings), address_policy=policy) as fetcher:
+        async with (
+            Fetcher(_fetch_settings(settings), address_policy=policy) as fetcher,
+            Renderer(_browser_settings(settings), address_policy=policy) as renderer,
+        ):
             done.append(
                 await run_check(
                     targets, validation, state, store.read if store else lambda _: None,
                     fetcher, options=options, clock=lambda: dt.datetime.now(dt.UTC),
-                    on_result=advance,
+                    on_result=advance, renderer=renderer,
+                    on_rendered=shown if streams.verbose else None,
                 )
             )  # fmt: skip
+            if renderer.unavailable is not None:
+                pages = renderer.unavailable_pages
+                missing.append(
+                    f"{pages} watched page{'s' if pages != 1 else ''} not checked: "
+                    + NEEDS_BROWSER.format(reason=renderer.unavailable)
+                )
 
     def show(result: FetchResult) -> None:
         seen = result.error.kind if result.error else result.status
         streams.err.write(f"{seen} {result.url} ({result.elapsed_ms} ms)\n")
+
+    def shown(result: Rendered) -> None:
+        seen = "unavailable" if result.unavailable else result.status or "error"
+        streams.err.write(f"browser {seen} {result.url} ({result.elapsed_ms} ms)\n")
 
     # What was loaded so far lives for the whole run: the collector need not scan it again
     # and again while thousands of responses come and go.
@@ -110,6 +137,8 @@ def _execute(
         bar = progress(len(targets), streams.err, label="fetching", enabled=not streams.quiet)
         with bar as advance:
             asyncio.run(go(advance))
+    for line in missing:
+        streams.err.write(f"optout-watch: {line}\n")
     return done[0]
 
 
@@ -187,13 +216,17 @@ def run_check_command(args: argparse.Namespace, settings: Settings, streams: Str
             confirm_after=settings.confirm_after, blocked_after=settings.blocked_after
         ),
         remaps=_remaps(args),
+        render=settings.render,
     )
     return _stateful_run(args, settings, streams, options)
 
 
 def run_watch_command(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
     options = CheckOptions(
-        thresholds=Thresholds(confirm_after=1), remaps=_remaps(args), only_watched=True
+        thresholds=Thresholds(confirm_after=1),
+        remaps=_remaps(args),
+        only_watched=True,
+        render=settings.render,
     )
     return _stateful_run(args, settings, streams, options)
 
@@ -209,6 +242,7 @@ def run_probe_command(args: argparse.Namespace, settings: Settings, streams: Str
         thresholds=Thresholds(confirm_after=1, blocked_after=1),
         remaps=_remaps(args),
         watch_pages=False,
+        render="never",  # no page is watched, so none is shown in a browser
     )
     result = _execute(
         targets, (), State(), None, settings=settings, options=options, streams=streams

@@ -14,13 +14,19 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from optout_watch import PROJECT_URL, __version__
 from optout_watch.errors import OptoutWatchError
 
 TABLE = "tool.optout-watch"
 ENV_PREFIX = "OPTOUT_WATCH_"
+
+
+#: Which watched pages are fetched with a browser: `auto` those whose link says
+#: `render: browser`, `never` none, `always` all of them.
+RenderSetting = Literal["auto", "never", "always"]
+RENDER_SETTINGS: tuple[RenderSetting, ...] = ("auto", "never", "always")
 
 
 class ConfigError(OptoutWatchError):
@@ -48,6 +54,10 @@ class Settings:
     max_concurrency: int = 16
     per_host: int = 2
     user_agent: str = f"optout-watch/{__version__} (+{PROJECT_URL})"
+    #: Which watched pages are shown by headless Chromium (see `RenderSetting`).
+    render: RenderSetting = "auto"
+    #: The Chromium executable for those pages (Debian's `chromium` package by default).
+    chromium: Path = Path("/usr/bin/chromium")
     #: Where the file settings came from, for messages.
     source: Path | None = None
 
@@ -93,6 +103,13 @@ def _text(value: Any, where: str) -> str:
     return value
 
 
+def _render(value: Any, where: str) -> RenderSetting:
+    for choice in RENDER_SETTINGS:
+        if isinstance(value, str) and value.strip() == choice:
+            return choice
+    raise ConfigError(f"{where}: expected one of {', '.join(RENDER_SETTINGS)}, got {value!r}")
+
+
 def _path(value: Any, where: str) -> Path:
     return value if isinstance(value, Path) else Path(_text(value, where))
 
@@ -119,8 +136,10 @@ _PARSERS: dict[str, _Parser] = {
     "max-concurrency": _whole_number(1),
     "per-host": _whole_number(1),
     "user-agent": _text,
+    "render": _render,
+    "chromium": _path,
 }
-_PATH_KEYS = {"catalogue", "state"}
+_PATH_KEYS = {"catalogue", "state", "chromium"}
 #: Command-line values for these keys add to the configured ones instead of replacing them.
 _EXTENDED_BY_OPTIONS = {"ignore"}
 assert {key.replace("-", "_") for key in _PARSERS} == {f.name for f in fields(Settings)} - {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
@@ -23,6 +23,8 @@ Text = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S(?:[\s\S]*\S)
 #: must show the catalogue's own spelling). Scheme, host and parameters are checked by the
 #: content rules, which can explain what is wrong better than a pattern can.
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2048)]
+#: How a watched page is fetched: `plain` (one HTTP request) or `browser` (headless Chromium).
+RenderMode = Literal["plain", "browser"]
 #: A BCP 47 language tag as used on the web: `en`, `fr`, `en-US`.
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Z]{2})?$")]
 
@@ -118,6 +120,12 @@ class Watch(_Strict):
     )
     expect: list[Text] = Field(
         default_factory=list, description="Labels that must appear on the page, in its language."
+    )
+    render: RenderMode = Field(
+        default="plain",
+        description="plain: the page's HTML holds its text. browser: the page shows its text "
+        "only after scripts run; fetched with headless Chromium when the `browser` extra is "
+        "installed.",
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from optout_watch.catalogue.loader import Document
-from optout_watch.catalogue.models import LinkKind, Platform, Watch
+from optout_watch.catalogue.models import LinkKind, Platform, RenderMode, Watch
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +41,14 @@ class WatchSpec:
     remove: tuple[str, ...]
     ignore: tuple[str, ...]
     expect: tuple[ExpectedLabel, ...]
+    #: `browser`: the page builds its text with scripts (see `fetching/browser.py`).
+    render: RenderMode = "plain"
 
     @property
-    def extraction(self) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    def extraction(self) -> tuple[str | None, tuple[str, ...], tuple[str, ...], RenderMode]:
         """The settings that shape the page's text; two links watching one URL must agree on
         them (rule OW506), since the page is fetched and extracted once."""
-        return self.select, self.remove, self.ignore
+        return self.select, self.remove, self.ignore, self.render
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,7 @@ def _watch_spec(watch: Watch, item: CataloguePlatform, link_index: int) -> Watch
         select=watch.select,
         remove=tuple(watch.remove),
         ignore=tuple(watch.ignore),
+        render=watch.render,
         expect=tuple(
             ExpectedLabel(label, item.platform.id, item.file, item.document.locate((*base, i)).line)
             for i, label in enumerate(watch.expect)
@@ -100,7 +103,7 @@ def _merge(first: WatchSpec, other: WatchSpec) -> WatchSpec:
     kept with its own file and line."""
     known = {label.text for label in first.expect}
     extra = tuple(label for label in other.expect if label.text not in known)
-    return WatchSpec(first.select, first.remove, first.ignore, first.expect + extra)
+    return WatchSpec(first.select, first.remove, first.ignore, first.expect + extra, first.render)
 
 
 def collect_targets(platforms: Sequence[CataloguePlatform]) -> list[Target]:

@@ -232,7 +232,8 @@ def _check_watch_agreement(loaded: Sequence[LoadedPlatform], collector: _Collect
         for index, link in enumerate(item.platform.links):
             if link.watch is None:
                 continue
-            settings = (link.watch.select, tuple(link.watch.remove), tuple(link.watch.ignore))
+            watch = link.watch
+            settings = (watch.select, tuple(watch.remove), tuple(watch.ignore), watch.render)
             position = item.document.locate(("links", index, "watch"), key=True)
             if link.url not in first:
                 first[link.url] = (name, position.line, settings)
@@ -240,7 +241,7 @@ def _check_watch_agreement(loaded: Sequence[LoadedPlatform], collector: _Collect
                 where, line, _ = first[link.url]
                 collector.add(
                     name, position.line, position.column, "OW506",
-                    f"{link.url} is also watched at {where}:{line} with other select, remove "
-                    "or ignore settings; the page is extracted once, so make them the same "
-                    "(or watch it from one link only)",
+                    f"{link.url} is also watched at {where}:{line} with other select, remove, "
+                    "ignore or render settings; the page is fetched and extracted once, so make "
+                    "them the same (or watch it from one link only)",
                 )  # fmt: skip

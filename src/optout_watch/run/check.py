@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from optout_watch.catalogue.targets import Target
 from optout_watch.errors import ExitCode
+from optout_watch.fetching.browser import Rendered, Renderer, RenderRequest, unavailable
 from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
 from optout_watch.fetching.remap import Remap
 from optout_watch.lint.diagnostics import Diagnostic
@@ -23,7 +24,8 @@ from optout_watch.run.findings import (
     validation_drafts,
 )
 from optout_watch.run.probe import Probed, probe_targets
-from optout_watch.run.watch import PageResult, watch_page
+from optout_watch.run.watch import PageResult, readable, shown_by_browser, watch_page
+from optout_watch.settings import DEFAULTS, RenderSetting
 from optout_watch.severity import Severity
 from optout_watch.storage.snapshots import Snapshot
 from optout_watch.storage.state import LabelMemory, LinkMemory, State
@@ -37,6 +39,8 @@ class CheckOptions:
     outage_ratio: float = 0.5
     #: Extract and judge the text of watched pages (`probe` does not).
     watch_pages: bool = True
+    #: Which watched pages the browser shows (see `run.watch.shown_by_browser`).
+    render: RenderSetting = DEFAULTS.render
     #: The targets are only the watched pages (`watch`): the findings' streaks are left alone,
     #: since most problems were not looked for.
     only_watched: bool = False
@@ -122,6 +126,28 @@ def _next_labels(
     return labels
 
 
+async def _render(
+    probed: Sequence[Probed],
+    renderer: Renderer | None,
+    on_rendered: Callable[[Rendered], None] | None,
+) -> dict[str, Rendered]:
+    """The pages as the browser shows them, by catalogue URL (fetched where the probe went)."""
+    if not probed:
+        return {}
+    if renderer is None:
+        return {item.target.url: unavailable(item.fetched_url, "none given") for item in probed}
+    requests = [
+        RenderRequest(
+            item.fetched_url,
+            lang=item.target.lang,
+            select=item.target.watch.select if item.target.watch is not None else None,
+        )
+        for item in probed
+    ]
+    results = await renderer.render_all(requests, on_result=on_rendered)
+    return {item.target.url: result for item, result in zip(probed, results, strict=True)}
+
+
 async def run_check(
     targets: Sequence[Target],
     validation: Sequence[Diagnostic],
@@ -132,7 +158,10 @@ async def run_check(
     options: CheckOptions,
     clock: Callable[[], dt.datetime],
     on_result: Callable[[FetchResult], None] | None = None,
+    renderer: Renderer | None = None,
+    on_rendered: Callable[[Rendered], None] | None = None,
 ) -> CheckResult:
+    """`renderer` shows the pages whose text scripts write (none can be read without it)."""
     started = _timestamp(clock())
     previous = {
         target.url: read_snapshot(target.url)
@@ -149,9 +178,21 @@ async def run_check(
         targets, fetcher, remaps=options.remaps, validators=validators, on_result=on_result
     )
     outage = is_outage(probed, options.outage_ratio)
+    to_render = [
+        item
+        for item in probed
+        if item.target.url in previous
+        and shown_by_browser(item.target, options.render)
+        and readable(item)
+    ]
+    rendered = await _render(to_render, renderer, on_rendered)
     watched = {
         item.target.url: watch_page(
-            item, previous[item.target.url], _history(state, item.target.url), now=started
+            item,
+            previous[item.target.url],
+            _history(state, item.target.url),
+            now=started,
+            rendered=rendered.get(item.target.url),
         )
         for item in probed
         if item.target.url in previous

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from optout_watch.catalogue.targets import ExpectedLabel, Target
+from optout_watch.fetching.browser import Rendered
 from optout_watch.fetching.failures import Outcome
 from optout_watch.pages.diff import TextChange, compare
 from optout_watch.pages.extract import SelectorMatchedNothing, extract_text
 from optout_watch.pages.labels import LabelResult, LabelSighting, assess_labels
 from optout_watch.run.probe import Probed
+from optout_watch.settings import RenderSetting
 from optout_watch.storage.snapshots import Snapshot, SnapshotMeta, text_sha256
 
 _READABLE = frozenset({Outcome.OK, Outcome.REDIRECTED})
@@ -47,28 +49,49 @@ class PageResult:
         return self.change is not None
 
 
+def shown_by_browser(target: Target, mode: RenderSetting) -> bool:
+    """Whether the page's text comes from the browser: the link says `render: browser` (and
+    `--render` is `auto`), or `--render always`; never with `--render never`."""
+    if target.watch is None or mode == "never":
+        return False
+    return mode == "always" or target.watch.render == "browser"
+
+
+def readable(probed: Probed) -> bool:
+    """The probe reached the page itself (a browser is sent only there)."""
+    return probed.verdict.outcome in _READABLE
+
+
 def watch_page(
     probed: Probed,
     previous: Snapshot | None,
     history: Mapping[str, LabelSighting],
     *,
     now: str,
+    rendered: Rendered | None = None,
 ) -> PageResult:
-    """Assess one watched page (`probed.target.watch` must be set)."""
+    """Assess one watched page (`probed.target.watch` must be set). `rendered` is the page as
+    the browser showed it, for a page whose text scripts write: its text is read from there,
+    the probe's answer saying only whether the page is there."""
     target, result = probed.target, probed.result
     spec = target.watch
     assert spec is not None, "watch_page is only called for watched targets"
-    not_modified = result.status == 304 and previous is not None
-    if not not_modified and probed.verdict.outcome not in _READABLE:
+    not_modified = rendered is None and result.status == 304 and previous is not None
+    if not not_modified and not readable(probed):
         return PageResult(target, checked=False, error=probed.verdict.reason)
+    final_url = result.final_url
     if not_modified:
         assert previous is not None
         text = previous.text
     else:
+        if rendered is not None:
+            if (problem := _browser_problem(rendered)) is not None:
+                return PageResult(target, checked=False, error=problem)
+            html, final_url = rendered.html, rendered.final_url
+        else:
+            html = result.text()
         try:
-            text = extract_text(
-                result.text(), select=spec.select, remove=spec.remove, ignore=spec.ignore
-            )
+            text = extract_text(html, select=spec.select, remove=spec.remove, ignore=spec.ignore)
         except SelectorMatchedNothing as error:
             return PageResult(target, checked=False, error=str(error), selector_failed=True)
     old = previous.text if previous is not None else None
@@ -85,7 +108,7 @@ def watch_page(
     )
     meta = SnapshotMeta(
         url=target.url,
-        final_url=result.final_url,
+        final_url=final_url,
         fetched_at=now,
         etag=result.validators.etag,
         last_modified=result.validators.last_modified,
@@ -99,3 +122,15 @@ def watch_page(
         snapshot=Snapshot(text=text, meta=meta) if old != text else None,
         sightings={r.label: r.sighting for r in results},
     )
+
+
+def _browser_problem(rendered: Rendered) -> str | None:
+    """Why the browser's page cannot be read, if it cannot."""
+    if rendered.error is not None:
+        return rendered.error
+    if rendered.status is not None and not 200 <= rendered.status < 300:
+        return (
+            f"the browser was answered {rendered.status} at {rendered.final_url}, "
+            "where the plain fetch read the page"
+        )
+    return None

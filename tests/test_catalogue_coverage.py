@@ -132,13 +132,16 @@ def test_route_for_people_without_an_account(platform_id: str, channel: str, not
 
 
 @pytest.mark.parametrize("platform_id", sorted(PLATFORM_IDS))
-def test_platform_has_a_watched_help_page(platform_id: str) -> None:
+def test_platform_has_a_watched_page(platform_id: str) -> None:
+    """A help page, or a policy page where it is the official page that quotes the label."""
     watched = [
         link
         for link in PLATFORMS[platform_id].links
-        if link.kind == LinkKind.HELP and link.watch is not None and link.watch.expect
+        if link.kind in {LinkKind.HELP, LinkKind.POLICY}
+        and link.watch is not None
+        and link.watch.expect
     ]
-    assert watched, f"{platform_id}: no help link with watch.expect labels"
+    assert watched, f"{platform_id}: no help or policy page with watch.expect labels"
 
 
 def _scoped_pages_with_a_fixture() -> list[tuple[str, str, str, tuple[str, ...], str]]:

@@ -776,7 +776,7 @@ def test_a_first_run_creates_the_state_branch_and_syncs(sandbox: Sandbox, exit_c
     # The issues are synced with the token; the check never sees it.
     assert results["alerts"].result == "success"
     assert sandbox.calls() == [
-        "python -m pip install .",
+        "python -m pip install .[browser]",
         "optout-watch check --state state-branch/state --report report.json "
         "--markdown report.md token=",
         "python -m pip install .",

@@ -126,6 +126,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._resolver = resolver
         self._ssl_context = httpx.create_ssl_context()
         self._session: aiohttp.ClientSession | None = None
+        #: Hosts already checked: an IP literal is checked once, not at every request.
+        self._vetted: set[str] = set()
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -148,11 +150,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._open()
-        literal = ip_literal(request.url.host)
+        host = request.url.host
         timeout: dict[str, Any] = request.extensions.get("timeout", {})
         try:
-            if literal is not None:  # aiohttp does not resolve an address, so check it here
-                self._policy.check(request.url.host, [literal])
+            if host not in self._vetted:
+                literal = ip_literal(host)
+                if literal is not None:  # aiohttp does not resolve an address: check it here
+                    self._policy.check(host, [literal])
+                    self._vetted.add(host)
             response = await session.request(
                 request.method,
                 str(request.url),

@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Self
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -353,7 +354,7 @@ class Fetcher:
         return self._rng.uniform(0.0, ceiling)
 
     async def _attempt(self, url: str, headers: Mapping[str, str], progress: _Progress) -> _Answer:
-        host = self._host(httpx.URL(url).host)
+        host = self._host(urlsplit(url).hostname or "")
         # The host's slot first, then a global one: a global slot is never held while this
         # request waits for its host, so idle hosts keep the global slots busy.
         async with host.slots:
@@ -525,7 +526,9 @@ def _resolve_location(url: str, location: str) -> tuple[str, FetchError | None]:
 
 
 def _without_fragment(url: str) -> str:
-    return str(httpx.URL(url).copy_with(fragment=None))
+    """The URL without its fragment, by a string cut: redirect targets are already in httpx's
+    normal form, and parsing each again costs more than the loop check needs."""
+    return url.partition("#")[0]
 
 
 def _kind(answer: _Answer) -> FetchErrorKind | None:

@@ -17,7 +17,8 @@ says how to fix it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ JsonPath = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null")}
+_STR = _CORE + "str"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,93 @@ class LoadError(Exception):
         self.position = position
 
 
+class _Positions:
+    """Where each value and each mapping key of a document stands, kept small: loading a
+    catalogue records a position for every node of every file, and most are never asked for.
+
+    Nodes are numbered in document order. `_at` holds four numbers per node: the line and
+    column of the value, then of its key when it is a mapping member (0, 0 otherwise).
+    `_children` gives, for each mapping or sequence node, the numbers of its members by key
+    or by index. Positions are made into `Position` objects only when asked for.
+    """
+
+    __slots__ = ("_at", "_children")
+
+    def __init__(self, at: array[int], children: dict[int, dict[str, int] | tuple[int, ...]]):
+        self._at = at
+        self._children = children
+
+    def __eq__(self, other: object) -> bool:  # as the tables of positions they stand for
+        if not isinstance(other, _Positions):
+            return NotImplemented
+        return self._at == other._at and self._children == other._children
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<positions of {len(self._at) // 4} nodes>"
+
+    def value(self, node: int) -> Position:
+        return Position(self._at[4 * node], self._at[4 * node + 1])
+
+    def key(self, node: int) -> Position | None:
+        line = self._at[4 * node + 2]
+        return Position(line, self._at[4 * node + 3]) if line else None
+
+    def find(self, json_path: JsonPath) -> tuple[int, int]:
+        """The node at the longest prefix of `json_path` that exists (-1 for an empty
+        document), and how many steps of `json_path` that prefix has."""
+        if not self._at:
+            return -1, 0
+        node = 0
+        for steps, step in enumerate(json_path):
+            children = self._children.get(node)
+            if isinstance(children, dict):
+                child = children.get(step) if isinstance(step, str) else None
+            elif children is not None and isinstance(step, int) and 0 <= step < len(children):
+                child = children[step]
+            else:
+                child = None
+            if child is None:
+                return node, steps
+            node = child
+        return node, len(json_path)
+
+    def paths(self, node: int = 0, path: JsonPath = ()) -> Iterator[tuple[JsonPath, int]]:
+        """Every node under `node` with its path, in document order."""
+        if not self._at:
+            return
+        yield path, node
+        children = self._children.get(node)
+        members = children.items() if isinstance(children, dict) else enumerate(children or ())
+        for step, child in members:
+            yield from self.paths(child, (*path, step))
+
+
+class _PositionView(Mapping[JsonPath, Position]):
+    """`Document.value_positions` or `key_positions`, read from `_Positions` on demand."""
+
+    def __init__(self, positions: _Positions, *, keys: bool) -> None:
+        self._positions = positions
+        self._keys = keys
+
+    def __getitem__(self, json_path: JsonPath) -> Position:
+        node, steps = self._positions.find(json_path)
+        if node >= 0 and steps == len(json_path):
+            found = self._positions.key(node) if self._keys else self._positions.value(node)
+            if found is not None:
+                return found
+        raise KeyError(json_path)
+
+    def __iter__(self) -> Iterator[JsonPath]:
+        for path, node in self._positions.paths():
+            if not self._keys or self._positions.key(node) is not None:
+                yield path
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """A loaded YAML file: its data and where each value and each key stands."""
@@ -66,19 +155,29 @@ class Document:
     path: Path
     data: Any
     lines: tuple[str, ...]
-    value_positions: Mapping[JsonPath, Position]
-    key_positions: Mapping[JsonPath, Position]
+    _positions: _Positions
+
+    @property
+    def value_positions(self) -> Mapping[JsonPath, Position]:
+        """Where each value stands, by path (computed on demand: prefer `locate`)."""
+        return _PositionView(self._positions, keys=False)
+
+    @property
+    def key_positions(self) -> Mapping[JsonPath, Position]:
+        """Where the key of each mapping member stands, by path (computed on demand)."""
+        return _PositionView(self._positions, keys=True)
 
     def locate(self, json_path: JsonPath, *, key: bool = False) -> Position:
         """Where `json_path` stands; for a path that does not exist (a missing key), the
         nearest existing ancestor. `key=True` points at a mapping member's key."""
-        if key and json_path in self.key_positions:
-            return self.key_positions[json_path]
-        for end in range(len(json_path), -1, -1):
-            found = self.value_positions.get(json_path[:end])
+        node, steps = self._positions.find(json_path)
+        if node < 0:
+            return Position(1, 1)
+        if key and steps == len(json_path):
+            found = self._positions.key(node)
             if found is not None:
                 return found
-        return Position(1, 1)
+        return self._positions.value(node)
 
 
 class _CoreResolver(BaseResolver):
@@ -129,13 +228,18 @@ class _Builder:
     """Turns a composed node tree into data, recording positions and refusing hazards."""
 
     def __init__(self) -> None:
-        self.value_positions: dict[JsonPath, Position] = {}
-        self.key_positions: dict[JsonPath, Position] = {}
-        self._seen: dict[int, Position] = {}
+        self.at = array("I")  # see `_Positions`
+        self.children: dict[int, dict[str, int] | tuple[int, ...]] = {}
+        self._seen: dict[int, int] = {}  # id() of each node built -> its number
         self._scalars = SafeConstructor()
 
-    def build(self, node: Node, path: JsonPath = ()) -> Any:
-        if len(path) > MAX_DEPTH:
+    def positions(self) -> _Positions:
+        return _Positions(self.at, self.children)
+
+    def build(self, node: Node, depth: int = 0, key: Node | None = None, parent: int = -1) -> Any:
+        """The data of `node`, `depth` levels down, the value of `key` in the mapping or the
+        item of the sequence that is node number `parent`."""
+        if depth > MAX_DEPTH:
             raise LoadError(
                 "OW103",
                 f"nesting deeper than {MAX_DEPTH} levels; flatten the structure",
@@ -146,13 +250,18 @@ class _Builder:
             # The composer hands back the anchored node itself for an alias.
             raise LoadError(
                 "OW106",
-                f"alias to the anchor defined at line {first.line}: aliases are not allowed "
-                "in the catalogue; write the value out in full",
+                f"alias to the anchor defined at line {self.at[4 * first]}: aliases are not "
+                "allowed in the catalogue; write the value out in full",
                 # Where the alias is used: its key, or else the collection holding it.
-                self.key_positions.get(path) or self.value_positions.get(path[:-1], first),
+                _position(key) if key is not None else self.positions().value(parent),
             )
-        self._seen[id(node)] = _position(node)
-        self.value_positions[path] = _position(node)
+        number = self._seen[id(node)] = len(self.at) // 4
+        mark = node.start_mark
+        if key is None:
+            self.at.extend((mark.line + 1, mark.column + 1, 0, 0))
+        else:
+            key_mark = key.start_mark
+            self.at.extend((mark.line + 1, mark.column + 1, key_mark.line + 1, key_mark.column + 1))
         if isinstance(node, ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise LoadError(
@@ -160,13 +269,20 @@ class _Builder:
                     f"tag {node.tag!r} is not allowed; remove it and write a plain value",
                     _position(node),
                 )
+            if node.tag == _STR:
+                return node.value  # what the constructor would do, without its bookkeeping
             return self._scalars.construct_object(node)
         if isinstance(node, SequenceNode):
             self._require_tag(node, "seq")
-            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            items, numbers = [], []
+            for item in node.value:
+                numbers.append(len(self.at) // 4)
+                items.append(self.build(item, depth + 1, None, number))
+            self.children[number] = tuple(numbers)
+            return items
         if isinstance(node, MappingNode):
             self._require_tag(node, "map")
-            return self._build_mapping(node, path)
+            return self._build_mapping(node, depth, number)
         raise LoadError("OW103", "unsupported YAML node", _position(node))  # pragma: no cover
 
     @staticmethod
@@ -178,23 +294,23 @@ class _Builder:
                 _position(node),
             )
 
-    def _build_mapping(self, node: MappingNode, path: JsonPath) -> dict[str, Any]:
+    def _build_mapping(self, node: MappingNode, depth: int, number: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_lines: dict[str, int] = {}
+        members: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag not in _SCALAR_TAGS:
                 raise LoadError("OW103", "mapping keys must be plain words", _position(key_node))
             key = str(key_node.value)
-            if key in first_lines:
+            if key in members:
                 raise LoadError(
                     "OW104",
-                    f"duplicate key {key!r} (first at line {first_lines[key]}); "
+                    f"duplicate key {key!r} (first at line {self.at[4 * members[key] + 2]}); "
                     "keep one of the two",
                     _position(key_node),
                 )
-            first_lines[key] = key_node.start_mark.line + 1
-            self.key_positions[(*path, key)] = _position(key_node)
-            result[key] = self.build(value_node, (*path, key))
+            members[key] = len(self.at) // 4
+            result[key] = self.build(value_node, depth + 1, key_node, number)
+        self.children[number] = members
         return result
 
 
@@ -259,13 +375,7 @@ def parse_document(raw: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> Doc
         composer.dispose()
     builder = _Builder()
     data = builder.build(node) if node is not None else None
-    return Document(
-        path=path,
-        data=data,
-        lines=lines,
-        value_positions=builder.value_positions,
-        key_positions=builder.key_positions,
-    )
+    return Document(path=path, data=data, lines=lines, _positions=builder.positions())
 
 
 def load_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:

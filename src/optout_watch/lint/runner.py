@@ -7,6 +7,7 @@ match the schema is not given to the content rules (they would only repeat the s
 from __future__ import annotations
 
 import fnmatch
+import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -161,10 +162,21 @@ def validate_files(
 ) -> ValidationResult:
     collector = _Collector(selection)
     loaded: list[LoadedPlatform] = []
-    for path in files:
-        platform = _validate_file(path, collector, settings)
-        if platform is not None:
-            loaded.append(platform)
+    # The garbage collector is paused while files load. What each file leaves (its data and
+    # model) stays alive to the end, so each full collection went over all that was loaded
+    # so far and found nothing to free: 15% of validating 1,000 files, for no memory saved
+    # (peak RSS is the same without it). Freezing the loaded objects after each file instead
+    # saved no more time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path in files:
+            platform = _validate_file(path, collector, settings)
+            if platform is not None:
+                loaded.append(platform)
+    finally:
+        if collecting:
+            gc.enable()
     _check_unique_platform_ids(loaded, collector)
     _check_watch_agreement(loaded, collector)
     return ValidationResult(len(files), sorted(collector.diagnostics), loaded)

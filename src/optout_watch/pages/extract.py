@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
@@ -117,11 +117,18 @@ _PREFORMATTED_TAGS = frozenset({"pre", "textarea", "listing", "plaintext", "xmp"
 _HIDING_STYLE = re.compile(
     r"(?<![\w-])(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))", re.IGNORECASE
 )
-# HTML collapses only ASCII white space in text; U+00A0 and friends are handled by `normalise`.
-_HTML_SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
 # Invisible characters that would otherwise split words for matching: soft hyphen, zero-width
 # space, word joiner, byte-order mark, and control characters that are not white space.
-_INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u2060\ufeff\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# U+0000 is one of them, which `_normalise_lines` relies on.
+_INVISIBLE = "\u00ad\u200b\u2060\ufeff\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+# Where `str.splitlines` ends a line: "\n", "\r", "\f", `_BREAK` and `_OTHER_BREAKS`. Text on
+# its way to `_normalise_lines` has its line breaks written as `_BREAK` (a line break the
+# page's text itself rarely holds, and a harmless one when it does), which leaves "\n", "\r"
+# and "\f" free to be plain white space, as HTML wants them outside preformatted text.
+_BREAK = "\x1e"
+_OTHER_BREAKS = frozenset("\x0b\x1c\x1d\x85\u2028\u2029")
+# One character class, not two nor an alternation: the regex engine scans for a class fast.
+_INVISIBLE_OR_BREAK = re.compile(f"[{_INVISIBLE}{''.join(sorted(_OTHER_BREAKS))}]")
 _SPACE_RUN = re.compile(r"\s+")
 
 # Quote styles unified for matching only; the stored text keeps the page's own characters.
@@ -137,11 +144,28 @@ def normalise(text: str) -> str:
 
     Idempotent; "" when no line has any text.
     """
-    text = _INVISIBLE_CHARS.sub("", text)
-    lines = (_SPACE_RUN.sub(" ", line).strip() for line in text.splitlines())
-    kept = [line for line in lines if line]
+    # ("\r\n" becomes two line breaks, but the empty line between them is dropped anyway.)
+    return _normalise_lines(text.replace("\n", _BREAK).replace("\r", _BREAK).replace("\f", _BREAK))
+
+
+def _drop_or_break(match: re.Match[str]) -> str:
+    return "\x00" if match.group() in _OTHER_BREAKS else ""
+
+
+def _normalise_lines(text: str) -> str:
+    """`normalise`, for text whose line breaks are written as `_BREAK` or `_OTHER_BREAKS`
+    and where "\n", "\r" and "\f" are white space like any other.
+
+    Whole-text passes in C, never a regular expression per line or per space: this runs on
+    every watched page. Once the invisible characters are gone the text holds no U+0000, so
+    U+0000 can stand for the line breaks while `str.split` collapses the white space
+    (`str.split` and `\\s` agree on what white space is; U+0000 is not).
+    """
+    text = _INVISIBLE_OR_BREAK.sub(_drop_or_break, text).replace(_BREAK, "\x00")
+    text = " ".join(text.split()).replace(" \x00", "\x00").replace("\x00 ", "\x00")
+    kept = "\n".join(filter(None, text.split("\x00")))
     # NFC last: removing an invisible character can bring a letter and its accent together.
-    return unicodedata.normalize("NFC", "".join(f"{line}\n" for line in kept))
+    return unicodedata.normalize("NFC", kept + "\n") if kept else ""
 
 
 def is_word_char(char: str) -> bool:
@@ -187,59 +211,211 @@ def _css(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
 def _hidden_or_removed(tree: LexborHTMLParser, remove: Iterable[str]) -> set[int]:
     """Ids of the elements whose whole subtree is left out of the text."""
     dropped = {node.mem_id for selector in remove for node in _css(tree, selector)}
-    dropped.update(node.mem_id for node in tree.css("[hidden]"))
-    dropped.update(
-        node.mem_id
-        for node in tree.css("[aria-hidden]")
-        if (node.attributes.get("aria-hidden") or "").strip().lower() == "true"
-    )
-    dropped.update(
-        node.mem_id
-        for node in tree.css("[style]")
-        if _HIDING_STYLE.search(node.attributes.get("style") or "")
-    )
+    # One query, not one per attribute: each is a walk over the whole tree.
+    for node in tree.css("[hidden], [aria-hidden], [style]"):
+        attributes = node.attributes
+        if (
+            "hidden" in attributes
+            or (attributes.get("aria-hidden") or "").strip().lower() == "true"
+            or _HIDING_STYLE.search(attributes.get("style") or "")
+        ):
+            dropped.add(node.mem_id)
     return dropped
 
 
-def _visible_text(root: LexborNode, dropped: set[int], scope: set[int] | None) -> tuple[str, bool]:
-    """Walk the tree once, depth first, in document order.
+# The walk below classifies elements by their tag id, an integer, rather than by `node.tag`,
+# a string decoded for every node. The ids of the standard HTML tags are fixed by the parser
+# (only unknown tags get ids of their own, per document), and an element has the id of a
+# standard tag exactly when `tag` is that tag's name.
+_SKIP, _BLOCK, _PRE, _SCOPE = 1, 2, 4, 8
+
+
+def _tag_kinds() -> dict[int, int]:
+    tree = LexborHTMLParser("")
+    kinds: dict[int, int] = {}
+    for flag, names in (
+        (_SKIP, _INVISIBLE_TAGS),
+        (_BLOCK, _BLOCK_TAGS),
+        (_PRE, _PREFORMATTED_TAGS),
+    ):
+        for name in names:
+            tag_id = tree.create_node(name).tag_id
+            kinds[tag_id] = kinds.get(tag_id, 0) | flag
+    return kinds
+
+
+_TAG_KINDS = _tag_kinds()
+# What leaving an element does, besides nothing.
+_LEAVE_LINE, _LEAVE_SCOPE, _LEAVE_SKIP = 1, 2, 4
+
+
+class _Walk:
+    """One walk of a tree in document order, depth first, appending its visible text to
+    `pieces` as raw text for `_normalise_lines`: blocks on their own lines, every line break
+    written as `_BREAK`.
 
     Text counts only inside a scope element (everywhere when `scope` is None); an element
     nested in another scope element is walked once, so its text is never duplicated.
-    Returns the raw text (blocks on their own lines) and whether a visible scope element
-    was found.
+
+    This runs over every node of every watched page, so it does as little per node as it
+    can. It follows the parser's own traversal (no list of children per node, no recursion)
+    and appends text as it is: outside preformatted text HTML makes white space of "\n",
+    "\r" and "\f", and so does `_normalise_lines`. The traversal passes over the text nodes
+    that hold nothing but HTML white space (a third of a typical page: the indentation of
+    its markup). Next to a line break they would change nothing, and between two pieces of
+    text, where they are a space, `_space_before` finds them again. Preformatted elements,
+    where white space is text, are walked node by node (`_preformatted`).
+
+    What the traversal does not say is when it leaves an element: the walk keeps the open
+    elements on a stack, and leaves those that are not the parent of the next node.
     """
-    pieces: list[str] = []
-    found_scope = scope is None
-    # Items: a node with its (in scope, preformatted) flags, or a newline to emit on leaving
-    # a block element. An explicit stack: deeply nested markup must not exhaust recursion.
-    stack: list[tuple[LexborNode, bool, bool] | str] = [(root, scope is None, False)]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            pieces.append(item)
-            continue
-        node, in_scope, preformatted = item
-        if node.is_text_node:
-            if in_scope:
-                text = node.text_content or ""
-                pieces.append(text if preformatted else _HTML_SPACE_RUN.sub(" ", text))
-            continue
-        tag = node.tag or ""
-        if tag in _INVISIBLE_TAGS or node.mem_id in dropped or not node.is_element_node:
-            continue
-        is_scope = scope is not None and node.mem_id in scope
-        if is_scope:
-            in_scope = found_scope = True
-        preformatted = preformatted or tag in _PREFORMATTED_TAGS
-        if is_scope or tag in _BLOCK_TAGS:  # two matches of `select` never run together
-            pieces.append("\n")
-            stack.append("\n")
-        stack.extend(
-            (child, in_scope, preformatted)
-            for child in reversed(list(node.iter(include_text=True)))
+
+    def __init__(self, root: LexborNode, dropped: set[int], scope: set[int] | None) -> None:
+        self.root = root
+        self.dropped = dropped
+        self.special = dropped if scope is None else dropped | scope
+        self.pieces = [_BREAK]  # (a line break first changes nothing)
+        self.scoped = scope is not None
+        self.found_scope = not self.scoped  # whether a visible scope element was found
+
+    def run(self) -> None:
+        nodes = self.root.traverse(include_text=True, skip_empty=True)
+        parent = self.root.parent
+        inside = 0 if parent is None else parent.mem_id
+        self._walk(nodes, inside, in_scope=not self.scoped, preformatted=False)
+
+    def _preformatted(self, element: LexborNode, in_scope: bool) -> None:
+        """The subtree of `element`, a preformatted element just entered: every text node
+        counts, and keeps its line breaks."""
+        nodes = element.traverse(include_text=True)
+        next(nodes)  # `element` itself
+        self._walk(nodes, element.mem_id, in_scope=in_scope, preformatted=True)
+
+    def _walk(  # noqa: PLR0915 (one hot loop, kept in one piece on purpose)
+        self, nodes: Iterator[LexborNode], inside: int, *, in_scope: bool, preformatted: bool
+    ) -> None:
+        """Walk `nodes`, a depth-first traversal whose first node is a child of the element
+        whose `mem_id` is `inside`."""
+        kind_of = _TAG_KINDS.get
+        dropped, special = self.dropped, self.special
+        pieces = self.pieces
+        append = pieces.append
+        skipping = False
+        emit = in_scope  # whether text counts: in scope, and not in a skipped element
+        # The elements the walk is in, innermost last, and what leaving each does.
+        open_ids = [inside]
+        open_flags = [0]
+        push_id, push_flags, pop_id, pop_flags = (
+            open_ids.append,
+            open_flags.append,
+            open_ids.pop,
+            open_flags.pop,
         )
-    return "".join(pieces), found_scope
+        for node in nodes:
+            # (Every node walked has a parent: the root's is the document.)
+            parent_id = node.parent.mem_id  # type: ignore[union-attr]
+            while open_ids[-1] != parent_id:  # leaving elements
+                pop_id()
+                flags = pop_flags()
+                if flags == _LEAVE_LINE:  # the common case first
+                    append(_BREAK)
+                elif flags:
+                    if flags & _LEAVE_LINE:
+                        append(_BREAK)
+                    if flags & _LEAVE_SCOPE:
+                        in_scope = False
+                    if flags & _LEAVE_SKIP:
+                        skipping = False
+                    emit = in_scope and not skipping
+            text = node.text_content  # None for anything but text
+            if text is not None:
+                if emit and text:
+                    if (  # (`pieces` starts with a line break)
+                        pieces[-1] is not _BREAK
+                        and not text[0].isspace()
+                        and not pieces[-1][-1].isspace()
+                        and self._space_before(node)
+                    ):
+                        append(" ")
+                    if preformatted:
+                        text = text.replace("\n", _BREAK).replace("\r", _BREAK)
+                        text = text.replace("\f", _BREAK)
+                    append(text)
+                continue
+            # Anything else is an element, or a node without children that neither gives
+            # text nor ends a line (a comment): no need to tell them apart.
+            mem_id = node.mem_id
+            if skipping:
+                push_id(mem_id)
+                push_flags(0)
+                continue
+            kind = kind_of(node.tag_id, 0)
+            if mem_id in special:
+                kind = _SKIP if mem_id in dropped else kind | _SCOPE
+            if kind == _BLOCK:  # the common case first
+                append(_BREAK)
+                push_id(mem_id)
+                push_flags(_LEAVE_LINE)
+                continue
+            flags = 0
+            if kind & _SKIP:
+                skipping, flags = True, _LEAVE_SKIP
+            elif kind:
+                if kind & _SCOPE:
+                    self.found_scope = True
+                    if not in_scope:
+                        in_scope, flags = True, _LEAVE_SCOPE
+                if kind & (_BLOCK | _SCOPE):  # two matches of `select` never run together
+                    append(_BREAK)
+                    flags |= _LEAVE_LINE
+                if kind & _PRE and not preformatted:
+                    self._preformatted(node, in_scope)
+                    skipping, flags = True, flags | _LEAVE_SKIP
+            emit = in_scope and not skipping
+            push_id(mem_id)
+            push_flags(flags)
+        # Elements left open end where the walk does.
+        if any(flags & _LEAVE_LINE for flags in open_flags):
+            append(_BREAK)
+
+    def _space_before(self, node: LexborNode) -> bool:
+        """Whether white space the traversal passed over (a text node of nothing but HTML
+        white space) lies between `node` and the text appended last, which is visible text
+        (between them, nothing gave text, so nothing but skipped elements' subtrees was left
+        out). Goes back in document order from `node` until it finds one or the other."""
+        current = node
+        while True:
+            previous = current.prev
+            if previous is None:
+                parent = current.parent
+                if parent is None:
+                    return False
+                current = parent  # leaving it backwards: its start lies in between
+                continue
+            current = previous
+            while True:  # down to the last node of its subtree, unless that is left out
+                text = current.text_content
+                if text is not None:
+                    if current.is_empty_text_node:
+                        if text:
+                            return True
+                        break  # an empty text node: go on before it
+                    return False  # the text appended last
+                if (
+                    current.mem_id in self.dropped
+                    or _TAG_KINDS.get(current.tag_id, 0) & _SKIP
+                    or (last := current.last_child) is None
+                ):
+                    break
+                current = last
+
+
+def _visible_text(root: LexborNode, dropped: set[int], scope: set[int] | None) -> tuple[str, bool]:
+    """The raw visible text of `root` for `_normalise_lines` (see `_Walk`), and whether a
+    visible scope element was found."""
+    walk = _Walk(root, dropped, scope)
+    walk.run()
+    return "".join(walk.pieces), walk.found_scope
 
 
 def compile_ignore(pattern: str) -> re.Pattern[str]:
@@ -291,5 +467,5 @@ def extract_text(
     raw, found_scope = _visible_text(root, dropped, scope)
     if select is not None and not found_scope:
         raise SelectorMatchedNothing(select)
-    text = normalise(raw)
+    text = _normalise_lines(raw)
     return _remove_ignored(text, ignore) if ignore else text

@@ -179,9 +179,10 @@ def _mirror(link: LinkReport) -> tuple[str, str] | None:
     limit = min(len(link.url), len(link.fetched_url))
     while shared < limit and link.url[-1 - shared] == link.fetched_url[-1 - shared]:
         shared += 1
-    mirror, original = link.fetched_url[: len(link.fetched_url) - shared], link.url[
-        : len(link.url) - shared
-    ]
+    mirror, original = (
+        link.fetched_url[: len(link.fetched_url) - shared],
+        link.url[: len(link.url) - shared],
+    )
     return (mirror, original) if mirror else None
 
 

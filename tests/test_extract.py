@@ -124,8 +124,6 @@ def test_preformatted_text_keeps_its_line_breaks() -> None:
     "hiding",
     [
         "<p hidden>{}</p>",
-        '<p aria-hidden="true">{}</p>',
-        '<p aria-hidden=" TRUE ">{}</p>',
         '<p style="color: red; display : none">{}</p>',
         '<p style="VISIBILITY:hidden">{}</p>',
         "<script>var label = '{}';</script>",
@@ -142,6 +140,29 @@ def test_hidden_removed_and_code_regions_give_no_text(hiding: str) -> None:
     text = extract_text(html, remove=[".banner"])
 
     assert text == "Visible text\n"
+
+
+DIALOG_OVER_ARTICLE = """<html><body>
+<div aria-hidden="true"><main><article><h1>Manage your privacy</h1>
+<p>Open Settings, then turn off “Improve the model for everyone”.</p></article></main></div>
+<div role="dialog" aria-modal="true"><p>We use cookies.</p><button>Accept</button></div>
+</body></html>"""
+
+
+def test_an_article_behind_an_open_dialog_is_visible_and_kept() -> None:
+    """`aria-hidden` hides from screen readers, not from eyes: a page behind a dialog."""
+    text = extract_text(DIALOG_OVER_ARTICLE, select="article")
+
+    assert text == (
+        "Manage your privacy\nOpen Settings, then turn off “Improve the model for everyone”.\n"
+    )
+    assert "We use cookies." in extract_text(DIALOG_OVER_ARTICLE)
+
+
+@pytest.mark.parametrize("value", ["true", " TRUE ", "false"])
+def test_aria_hidden_content_is_kept(value: str) -> None:
+    html = f'<main><p>Visible text</p><p aria-hidden="{value}">Improve the model</p></main>'
+    assert extract_text(html) == "Visible text\nImprove the model\n"
 
 
 def test_visible_elements_with_similar_attributes_are_kept() -> None:

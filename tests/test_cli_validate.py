@@ -170,6 +170,7 @@ def test_export_matches_its_schema(
             "ignore": [],
             "expect": ["Privacy"],
             "render": "plain",
+            "renamed": [],
         },
     }
 

@@ -251,6 +251,7 @@ FAKE_OPTOUT_WATCH = r"""#!/bin/bash
 # (even on exit 2, the worst case) and its reports, then exits with $FAKE_EXIT.
 set -eu
 echo "optout-watch $* token=${GITHUB_TOKEN:+given}" >> "$FAKE_LOG"
+if [ "$1" = fix ] && [ "$FAKE_FIX" = 1 ]; then echo "fixed: true" >> catalogue/example.yaml; fi
 if [ "$1" != check ]; then exit 0; fi
 state="" report="" markdown=""
 while [ $# -gt 0 ]; do
@@ -313,6 +314,7 @@ class Sandbox:
         self.runs = 0
         self.exit_code = "0"
         self.write_state = True
+        self.fix_catalogue = False
         self.hooks: dict[str, Callable[[], None]] = {}
         self.bin.mkdir()
         (root / "home").mkdir()
@@ -347,6 +349,7 @@ class Sandbox:
             "FAKE_LOG": str(self.log),
             "FAKE_EXIT": self.exit_code,
             "FAKE_WRITE": "1" if self.write_state else "0",
+            "FAKE_FIX": "1" if self.fix_catalogue else "0",
         }
 
     def git(self, *args: str, cwd: Path | None = None) -> str:
@@ -624,15 +627,17 @@ def test_permissions_are_the_least_each_job_needs() -> None:
         assert isinstance(job.get("permissions"), dict), f"{job_id} states its permissions"
     writes = {
         scope: {job_id for job_id, job in jobs.items() if job["permissions"].get(scope) == "write"}
-        for scope in ("contents", "issues")
+        for scope in ("contents", "issues", "pull-requests")
     }
     allowed = {scope for job in jobs.values() for scope, level in job["permissions"].items()}
-    assert allowed <= {"contents", "issues"}
-    pushing = job_with_step(workflow, runs("git push"))
+    assert allowed <= {"contents", "issues", "pull-requests"}
+    pushing = job_with_step(workflow, runs('git push --quiet "$remote"'))
+    fixing = job_with_step(workflow, runs("optout_watch.alerts.pull_request"))
     syncing = job_with_step(workflow, runs("optout-watch issues sync"))
-    assert writes == {"contents": {pushing}, "issues": {syncing}}
-    assert pushing != syncing, "no job may both push and write issues"
+    assert writes == {"contents": {pushing, fixing}, "issues": {syncing}, "pull-requests": {fixing}}
+    assert len({pushing, fixing, syncing}) == 3, "no job may both push and write issues"
     assert jobs[syncing]["permissions"] == {"contents": "read", "issues": "write"}
+    assert jobs[fixing]["permissions"] == {"contents": "write", "pull-requests": "write"}
 
 
 def test_the_token_is_given_only_through_env_to_the_steps_that_need_it() -> None:
@@ -651,6 +656,7 @@ def test_the_token_is_given_only_through_env_to_the_steps_that_need_it() -> None
 
     walk(workflow, ())
     check, alerts = workflow["jobs"]["check"], workflow["jobs"]["alerts"]
+    fixes = workflow["jobs"]["fixes"]
     expected = [
         (
             "jobs",
@@ -662,7 +668,17 @@ def test_the_token_is_given_only_through_env_to_the_steps_that_need_it() -> None
         ),
         ("jobs", "check", "steps", step_index(check, has_id("push-state")), "env", "GITHUB_TOKEN"),
         ("jobs", "alerts", "steps", step_index(alerts, has_id("sync")), "env", "GITHUB_TOKEN"),
+        ("jobs", "fixes", "steps", step_index(fixes, has_id("push-fixes")), "env", "GITHUB_TOKEN"),
+        (
+            "jobs",
+            "fixes",
+            "steps",
+            step_index(fixes, has_id("pull-request")),
+            "env",
+            "GITHUB_TOKEN",
+        ),
     ]
+    assert "GITHUB_TOKEN" not in fixes["steps"][step_index(fixes, has_id("fix"))].get("env", {})
     assert found == expected
     assert "GITHUB_TOKEN" not in check["steps"][step_index(check, has_id("check"))].get("env", {})
 
@@ -749,6 +765,13 @@ def test_the_issues_are_synced_unless_the_check_exits_2(exit_code: str, synced: 
 
 
 CHECK_STEPS = ["actions/checkout", "actions/setup-python", "Install optout-watch"]
+FIXES_CALLS = [
+    "python -m pip install .",
+    "optout-watch fix --report report.json token=",
+    "python -m optout_watch.alerts.pull_request --report report.json "
+    "--branch optout-watch/fixes --diff fixes.diff",
+]
+FIXES_BRANCH = "optout-watch/fixes"
 
 
 @pytest.mark.parametrize("exit_code", [0, 1])
@@ -781,6 +804,7 @@ def test_a_first_run_creates_the_state_branch_and_syncs(sandbox: Sandbox, exit_c
         "--markdown report.md token=",
         "python -m pip install .",
         "optout-watch issues sync --report report.json token=given",
+        *FIXES_CALLS,
     ]
     if exit_code == 0:
         assert results["verdict"].result == "skipped"
@@ -936,3 +960,77 @@ def test_no_verdict_when_the_check_job_failed_before_the_check() -> None:
     verdict = nightly()["jobs"]["verdict"]
     status = {"success": False, "failure": True, "always": True, "cancelled": False}
     assert condition(verdict["if"], needs_context(None, "failure"), status) is False
+
+
+# --- nightly.yml: the fix pull request ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("exit_code", "runs_fixes"), [("0", True), ("1", True), ("2", False)])
+def test_the_fixes_are_proposed_unless_the_check_exits_2(exit_code: str, runs_fixes: bool) -> None:
+    fixes = nightly()["jobs"]["fixes"]
+    assert fixes["needs"] in ("check", ["check"])
+    assert condition(fixes["if"], needs_context(exit_code), ALL_WELL) is runs_fixes
+    assert condition(fixes["if"], needs_context(exit_code, "failure"), A_STEP_FAILED) is False
+    assert fixes["env"]["FIXES_BRANCH"] == FIXES_BRANCH
+    order = [
+        step_index(fixes, uses("actions/checkout")),
+        step_index(fixes, uses("actions/download-artifact")),
+        step_index(fixes, has_id("fix")),
+        step_index(fixes, has_id("push-fixes")),
+        step_index(fixes, has_id("pull-request")),
+    ]
+    assert order == sorted(order)
+    assert order[-1] == len(fixes["steps"]) - 1
+
+
+def _catalogue_on_main(sandbox: Sandbox) -> str:
+    clone = sandbox.root / "maintainer"
+    sandbox.git("clone", "--quiet", sandbox.remote.as_uri(), str(clone))
+    (clone / "catalogue").mkdir()
+    (clone / "catalogue" / "example.yaml").write_text("id: example\n", encoding="utf-8")
+    sandbox.commit_all(clone, "a catalogue")
+    sandbox.git("-C", str(clone), "push", "--quiet", "origin", "HEAD:main")
+    head = sandbox.head("main")
+    assert head
+    return head
+
+
+def test_no_fix_pushes_nothing_and_lets_the_pull_request_close(sandbox: Sandbox) -> None:
+    _catalogue_on_main(sandbox)
+    results = sandbox.run_nightly(1)
+    fixes = results["fixes"]
+    assert fixes.result == "success"
+    assert fixes.outcomes()["push-fixes"] == "skipped"
+    assert fixes.outcomes()["pull-request"] == "success"
+    assert sandbox.head(FIXES_BRANCH) is None
+    assert sandbox.calls()[-3:] == [
+        "python -m pip install .",
+        "optout-watch fix --report report.json token=",
+        "python -m optout_watch.alerts.pull_request --report report.json "
+        "--branch optout-watch/fixes --diff fixes.diff",
+    ]
+    workspace = sandbox.root / "run-1" / "fixes"
+    assert (workspace / "fixes.diff").read_text(encoding="utf-8") == ""
+
+
+def test_fixes_are_force_pushed_to_one_branch_off_main(sandbox: Sandbox) -> None:
+    main_head = _catalogue_on_main(sandbox)
+    sandbox.fix_catalogue = True
+    results = sandbox.run_nightly(1)
+    fixes = results["fixes"]
+    assert set(fixes.outcomes().values()) == {"success"}, fixes.steps
+    (commit,) = sandbox.branch_log(FIXES_BRANCH)[:1]
+    subject, parents, author = commit.split("|")
+    assert subject.startswith("catalogue: fixes from the nightly check of ")
+    assert (parents, author) == (main_head, "optout-watch")
+    files = sandbox.branch_files(FIXES_BRANCH)
+    assert files["catalogue/example.yaml"] == "id: example\nfixed: true"
+    diff = (sandbox.root / "run-1" / "fixes" / "fixes.diff").read_text(encoding="utf-8")
+    assert "+fixed: true" in diff
+    assert "report.json" not in files
+    # The next night rebuilds the branch from main: one commit on main, never stacked.
+    sandbox.run_nightly(1)
+    log = [entry.split("|")[0] for entry in sandbox.branch_log(FIXES_BRANCH)]
+    assert log[1:] == ["a catalogue", "initial commit"]
+    assert sandbox.head("main") == main_head
+    assert results["alerts"].result == "success"

@@ -30,6 +30,8 @@ examples:
   optout-watch export -o catalogue.json       the whole catalogue as one JSON document
   optout-watch schema --check                 fail if schema/ drifts from the models
   optout-watch issues sync --report report.json   one GitHub issue per confirmed problem
+  optout-watch fix --report report.json --dry-run   the catalogue edits the report calls for
+  optout-watch render -o site                 the guide as a self-contained site
 
 exit codes: 0 nothing to act on, 1 findings, 2 usage, configuration or environment error.
 Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* variables.
@@ -143,6 +145,57 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
     export.set_defaults(run=_deferred("_commands", "run_export"))
 
+    _add_after_check_commands(commands, common)
+
+    schema = commands.add_parser(
+        "schema",
+        parents=[common],
+        help="write the JSON Schemas generated from the models",
+        epilog="example: optout-watch schema --check",
+    )
+    schema.add_argument("--output", type=Path, default=Path("schema"), metavar="DIR")
+    schema.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a file differs"
+    )
+    schema.set_defaults(run=_deferred("_commands", "run_schema"))
+    return parser
+
+
+def _add_after_check_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """The commands that act on a check's report: `fix`, `render` and `issues sync`."""
+    fix = commands.add_parser(
+        "fix",
+        parents=[common],
+        help="edit the catalogue from a report's confirmed findings (moved links, renamed labels)",
+        description="Apply the fixes a check's report carries: the new URL of a link that "
+        "moved permanently, the new wording of a renamed label (with its rename history). "
+        "Every other byte of the files is kept; the result must validate or nothing is "
+        "written.",
+        epilog="example: optout-watch fix --report report.json --dry-run",
+    )
+    fix.add_argument("--report", type=Path, required=True, metavar="FILE", help="check report")
+    fix.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
+    fix.add_argument(
+        "--min-score", type=float, metavar="S",
+        help="least score of a suggested label taken without the diff's evidence",
+    )  # fmt: skip
+    fix.set_defaults(run=_deferred("_fix_command", "run_fix"))
+
+    render = commands.add_parser(
+        "render",
+        parents=[common],
+        help="render the catalogue as the guide people read (HTML site or Markdown)",
+        epilog="example: optout-watch render --report report.json -o site",
+    )
+    render.add_argument("--report", type=Path, metavar="FILE", help="freshness from a report")
+    render.add_argument("--lang", choices=("fr", "en", "all"), default="all")
+    render.add_argument("--format", choices=("html", "markdown"), default="html")
+    render.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    render.set_defaults(run=_deferred("_render_command", "run_render"))
+
     issues = commands.add_parser(
         "issues",
         parents=[common],
@@ -173,19 +226,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the dashboard issue up to date (default: on)",
     )  # fmt: skip
     sync.set_defaults(run=_run_issues_sync)
-
-    schema = commands.add_parser(
-        "schema",
-        parents=[common],
-        help="write the JSON Schemas generated from the models",
-        epilog="example: optout-watch schema --check",
-    )
-    schema.add_argument("--output", type=Path, default=Path("schema"), metavar="DIR")
-    schema.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 if a file differs"
-    )
-    schema.set_defaults(run=_deferred("_commands", "run_schema"))
-    return parser
 
 
 def _deferred(module: str, name: str) -> Runner:

@@ -1,6 +1,7 @@
-"""A small synchronous client for the four GitHub REST endpoints the sync uses, and nothing
+"""A small synchronous client for the GitHub REST endpoints optout-watch uses, and nothing
 else: list the repository's issues (by label, open and closed, every page), create an issue,
-comment on one, edit one.
+comment on one (or on a pull request), edit one; and for the fix pull request, list the pull
+requests of a branch, open one, edit one.
 
 Rate limits are waited out, within a bound: a secondary limit (403 or 429 with `Retry-After`)
 for as long as GitHub asks; a primary limit (`x-ratelimit-remaining: 0`) until
@@ -97,6 +98,35 @@ def _issue(data: object) -> GitHubIssue:
         state=state,
         state_reason=reason if isinstance(reason, str) else None,
         labels=names,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubPull:
+    """A pull request as the pulls endpoints give it."""
+
+    number: int
+    title: str
+    body: str
+    state: str
+    head: str
+    """The head branch's name (`optout-watch/fixes`)."""
+
+
+def _pull(data: object) -> GitHubPull:
+    if not isinstance(data, dict):
+        raise GitHubError("GitHub answered with something that is not a pull request")
+    number, title, state = data.get("number"), data.get("title"), data.get("state")
+    if not isinstance(number, int) or not isinstance(title, str) or not isinstance(state, str):
+        raise GitHubError("GitHub answered with a pull request lacking its number, title or state")
+    body, head = data.get("body"), data.get("head")
+    ref = head.get("ref") if isinstance(head, dict) else None
+    return GitHubPull(
+        number=number,
+        title=title,
+        body=body if isinstance(body, str) else "",
+        state=state,
+        head=ref if isinstance(ref, str) else "",
     )
 
 
@@ -222,6 +252,39 @@ class GitHubClient:
         )
         return _issue(self._json(response, action))
 
+    # --- pull requests (the fix pull request) ----------------------------------------------
+
+    def list_pulls(self, *, head: str, state: str = "open") -> list[GitHubPull]:
+        """The pull requests from `head` (`OWNER:BRANCH`): one page is plenty, as a branch has
+        at most one open pull request into a base."""
+        action = f"listing the pull requests of {self._repo}"
+        url = self._url(f"/repos/{self._repo}/pulls")
+        params: dict[str, str | int] = {"head": head, "state": state, "per_page": PER_PAGE}
+        page = self._json(self._send("GET", url, action, params=params), action)
+        if not isinstance(page, list):
+            raise GitHubError(f"{action}: GitHub answered with something that is not a list")
+        return [_pull(item) for item in page]
+
+    def create_pull(self, *, title: str, body: str, head: str, base: str) -> GitHubPull:
+        action = f"opening a pull request in {self._repo}"
+        payload = {"title": title, "body": body, "head": head, "base": base}
+        url = self._url(f"/repos/{self._repo}/pulls")
+        return _pull(self._json(self._send("POST", url, action, json=payload), action))
+
+    def edit_pull(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+    ) -> GitHubPull:
+        action = f"editing pull request #{number} of {self._repo}"
+        fields = {"title": title, "body": body, "state": state}
+        payload = {key: value for key, value in fields.items() if value is not None}
+        url = self._url(f"/repos/{self._repo}/pulls/{number}")
+        return _pull(self._json(self._send("PATCH", url, action, json=payload), action))
+
     # --- one request, its rate limits and its errors ----------------------------------------
 
     def _send(
@@ -296,8 +359,9 @@ class GitHubClient:
                 "token has no access to it"
             )
         if status == 403:
+            permission = "pull-requests: write" if "pull request" in action else "issues: write"
             return GitHubError(
-                f"{action}: forbidden (403): {detail}; the token needs the issues: write "
+                f"{action}: forbidden (403): {detail}; the token needs the {permission} "
                 f"permission on {self._repo}"
             )
         if status == 410:

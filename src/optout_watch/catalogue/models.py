@@ -108,6 +108,28 @@ class Procedure(_Strict):
     steps: Steps
 
 
+class RenameEvidence(_Strict):
+    """What showed that a label was renamed: the watched page and the check's suggestion."""
+
+    url: Url = Field(description="The watched page on which the new wording was found.")
+    score: float = Field(ge=0, le=1, description="Similarity of the new wording to the old.")
+    why: Text = Field(
+        description="Why the check suggested it, e.g. \"replaced the label's line\" (the page's "
+        "diff put the new wording where the old one stood)."
+    )
+
+
+class LabelRename(_Strict):
+    """One renaming of an expected label, newest last. `optout-watch fix` appends it when it
+    replaces `old` by `new` in `expect` (and in the steps of the page's language), so that a
+    guide can still say "formerly « old »" to readers who know the old wording."""
+
+    date: dt.date = Field(description="When the check saw the new wording (its run's date).")
+    old: Text = Field(description="The label as the page showed it before.")
+    new: Text = Field(description="The label as the page shows it now (in `expect`).")
+    evidence: RenameEvidence
+
+
 class Watch(_Strict):
     """What to watch on a page so that a renamed menu is noticed."""
 
@@ -126,6 +148,12 @@ class Watch(_Strict):
         description="plain: the page's HTML holds its text. browser: the page shows its text "
         "only after scripts run; fetched with headless Chromium when the `browser` extra is "
         "installed.",
+    )
+    renamed: list[LabelRename] = Field(
+        default_factory=list,
+        description="The history of the `expect` labels the page renamed, oldest first: each "
+        "entry's `new` replaced its `old`. Written by `optout-watch fix`; a guide can show "
+        '"formerly « old »" next to the current label.',
     )
 
 

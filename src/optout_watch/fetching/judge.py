@@ -243,6 +243,17 @@ def _locale_free_segments(url: str) -> list[str]:
     return segments
 
 
+def is_sign_in_url(url: str) -> bool:
+    """Whether `url` is a sign-in page (a login host or path): a link there is no deep link."""
+    return _is_sign_in(url)
+
+
+def is_deep_link(url: str) -> bool:
+    """Whether `url` names a page below the site's home: its path has a segment other than a
+    locale ("/fr/", "/en-us" are home pages)."""
+    return bool(_locale_free_segments(url))
+
+
 def _trivial_changes(before: str, after: str) -> list[str] | None:
     """What changed between two URLs of the same page (http → https, `www.`, a trailing slash,
     a locale), or None when `after` is another page."""

@@ -1,0 +1,264 @@
+"""The fix pull request: one pull request from one branch, kept in step with the catalogue
+edits that `optout-watch fix` made from a check's report.
+
+    python -m optout_watch.alerts.pull_request --report report.json \\
+        --branch optout-watch/fixes --diff fixes.diff [--base main] [--repo O/N] [--dry-run]
+
+`--diff` is the catalogue's diff after `optout-watch fix` (`git diff -- catalogue`), which the
+workflow has pushed to `--branch`. Like the issue sync, this reads the report and nothing of the
+run: a change is described when the report has a confirmed finding whose fix the diff shows
+(the old URL or label on a removed line, the new one on an added line).
+
+- a non-empty diff: the open pull request from the branch is given the new title and
+  description, or one is opened into `--base` (default `$GITHUB_REF_NAME`, else `main`);
+- an empty diff: an open pull request from the branch no longer applies; it is closed with a
+  comment saying so.
+
+Exit codes: 0 done (or nothing to do), 2 a report, a setting or GitHub failing. The GitHub
+calls are those of `GitHubClient`: list, create and edit pull requests, comment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import httpx
+
+from optout_watch.alerts.github import GitHubClient, GitHubError
+from optout_watch.alerts.issues import TRACKING_LABEL, read_markers
+from optout_watch.alerts.report_view import ReportedFinding, ReportError, ReportView, load_report
+from optout_watch.alerts.sync import read_settings
+from optout_watch.errors import ExitCode, UsageError
+from optout_watch.report.people import catalogue_address, finding_title
+from optout_watch.report.safe_markdown import code_block, code_span, inline, one_line
+
+DEFAULT_BRANCH = "optout-watch/fixes"
+MARKER = "<!-- optout-watch:fix-pull-request -->"
+#: How many lines of a page's diff show around a renamed label.
+PAGE_EXCERPT_LINES = 8
+CATALOGUE_DIFF_LIMIT = 12_000
+TITLE_LIMIT = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A confirmed finding of the report whose fix the diff shows."""
+
+    finding: ReportedFinding
+    old: str
+    new: str
+    evidence: str
+    page_excerpt: str | None = None
+
+
+def _changed_lines(diff: str) -> tuple[list[str], list[str]]:
+    lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++"))]
+    removed = [line[1:] for line in lines if line.startswith("-")]
+    added = [line[1:] for line in lines if line.startswith("+")]
+    return removed, added
+
+
+def changes(report: ReportView, diff: str) -> list[Change]:
+    """The report's confirmed moved links and renamed labels that `diff` carries out."""
+    removed, added = _changed_lines(diff)
+
+    def shown(old: str, new: str) -> bool:
+        return any(old in line for line in removed) and any(new in line for line in added)
+
+    found: list[Change] = []
+    for finding in report.findings:
+        if not finding.confirmed or finding.url is None:
+            continue
+        if finding.code == "link-moved":
+            link = report.link(finding.url)
+            if link is None or not link.new_url:
+                continue
+            new = catalogue_address(link, link.new_url)
+            if shown(finding.url, new):
+                found.append(Change(finding, finding.url, new, link.reason))
+        elif finding.code == "label-missing" and finding.label is not None:
+            page = report.page(finding.url)
+            labels = page.labels if page is not None else []
+            label = next((x for x in labels if x.label == finding.label), None)
+            if page is None or label is None or not label.suggestions:
+                continue
+            best = label.suggestions[0]
+            if shown(finding.label, best.text):
+                evidence = f"score {best.score}, {best.why}, on {finding.url}"
+                excerpt = _excerpt(page.diff, (finding.label, best.text))
+                found.append(Change(finding, finding.label, best.text, evidence, excerpt))
+    return found
+
+
+def _excerpt(diff: str, words: Sequence[str]) -> str | None:
+    """The lines of a page's diff around the first line naming one of `words`."""
+    lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++", "@@"))]
+    hits = [index for index, line in enumerate(lines) if any(word in line for word in words)]
+    if not hits:
+        return None
+    start = max(0, hits[0] - 2)
+    return "\n".join(lines[start : start + PAGE_EXCERPT_LINES])
+
+
+def pull_request_text(
+    report: ReportView, found: Sequence[Change], diff: str, issues: Mapping[str, int]
+) -> tuple[str, str]:
+    """The title and the description of the fix pull request, for a reviewer."""
+    labels = sum(change.finding.code == "label-missing" for change in found)
+    links = len(found) - labels
+    parts = [f"{labels} renamed label{'s' * (labels != 1)}"] * bool(labels)
+    parts += [f"{links} moved link{'s' * (links != 1)}"] * bool(links)
+    title = one_line("Catalogue fixes: " + (", ".join(parts) or "catalogue edits"), TITLE_LIMIT)
+    lines = [
+        f"The nightly check of {inline(report.started_at)} confirmed these problems; this pull "
+        "request carries the catalogue edits made by `optout-watch fix`. Check each new wording "
+        "or address on its page before merging. Every other line of the files is unchanged; "
+        "each renamed label is recorded in its link's `watch.renamed`.",
+        "",
+    ]
+    for change in found:
+        finding = change.finding
+        lines += [
+            f"### {inline(finding_title(finding, report))}",
+            "",
+            f"- **old → new:** {code_span(change.old)} → {code_span(change.new)}",
+            f"- **evidence:** {inline(change.evidence)}",
+        ]
+        number = issues.get(finding.fingerprint)
+        if number is not None:
+            lines.append(f"- resolves #{number}")
+        if change.page_excerpt:
+            lines += ["", "The page's diff:", "", code_block(change.page_excerpt, "diff")]
+        lines.append("")
+    if not found:
+        lines += ["No confirmed finding of the report matches these edits.", ""]
+    lines += [
+        "<details><summary>The catalogue's diff</summary>",
+        "",
+        code_block(diff, "diff", limit=CATALOGUE_DIFF_LIMIT),
+        "",
+        "</details>",
+        "",
+        MARKER,
+    ]
+    return title, "\n".join(lines) + "\n"
+
+
+def closing_comment(report: ReportView) -> str:
+    return (
+        f"The nightly check of {inline(report.started_at)} leaves nothing for `optout-watch fix` "
+        "to change: these edits no longer apply (the catalogue was fixed another way, or the "
+        "problems healed). Closing; a new pull request opens if a fix is needed again.\n"
+    )
+
+
+def _issue_numbers(client: GitHubClient) -> dict[str, int]:
+    """The open findings' issues by fingerprint."""
+    numbers: dict[str, int] = {}
+    for issue in client.list_issues(TRACKING_LABEL):
+        markers = read_markers(issue.body)
+        if markers is not None and issue.state == "open":
+            numbers[markers.fingerprint] = issue.number
+    return numbers
+
+
+def sync_pull_request(
+    report_path: Path,
+    diff_path: Path,
+    *,
+    branch: str,
+    base: str | None,
+    repo: str | None,
+    dry_run: bool,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    transport: httpx.BaseTransport | None = None,
+    write_interval: float = 1.0,
+) -> int:
+    try:
+        report = load_report(report_path)
+        settings = read_settings(environ, repo)
+        diff = diff_path.read_text(encoding="utf-8") if diff_path.exists() else ""
+    except (ReportError, UsageError) as error:
+        err.write(f"optout-watch: {error}\n")
+        return ExitCode.USAGE
+    except (OSError, UnicodeDecodeError) as error:
+        err.write(f"optout-watch: {diff_path}: cannot read the diff: {error}\n")
+        return ExitCode.USAGE
+    target = base or environ.get("GITHUB_REF_NAME", "").strip() or "main"
+    owner = settings.repo.split("/")[0]
+    with GitHubClient(
+        api_url=settings.api_url,
+        token=settings.token,
+        repo=settings.repo,
+        transport=transport,
+        write_interval=write_interval,
+    ) as client:
+        try:
+            pulls = client.list_pulls(head=f"{owner}:{branch}")
+            if not diff.strip():
+                for pull in pulls:
+                    out.write(f"{'would close' if dry_run else 'closed'} #{pull.number}\n")
+                    if not dry_run:
+                        client.add_comment(pull.number, closing_comment(report))
+                        client.edit_pull(pull.number, state="closed")
+                if not pulls:
+                    out.write("nothing to fix and no fix pull request open\n")
+                return ExitCode.OK
+            title, body = pull_request_text(report, changes(report, diff), diff,
+                                            _issue_numbers(client))  # fmt: skip
+            if dry_run:
+                out.write(f"{title}\n\n{body}")
+            elif pulls:
+                pull = pulls[0]
+                if (pull.title, pull.body) == (title, body):
+                    out.write(f"#{pull.number} is up to date\n")
+                else:
+                    client.edit_pull(pull.number, title=title, body=body)
+                    out.write(f"updated #{pull.number}: {title}\n")
+            else:
+                pull = client.create_pull(title=title, body=body, head=branch, base=target)
+                out.write(f"opened #{pull.number}: {title}\n")
+        except GitHubError as error:
+            err.write(f"optout-watch: {error.message}\n")
+            return ExitCode.USAGE
+    return ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m optout_watch.alerts.pull_request",
+        description="Open, update or close the one pull request of the catalogue fixes.",
+    )
+    parser.add_argument("--report", type=Path, required=True, metavar="FILE")
+    parser.add_argument(
+        "--diff", type=Path, required=True, metavar="FILE",
+        help="the catalogue's diff after `optout-watch fix` (empty: nothing changed)",
+    )  # fmt: skip
+    parser.add_argument("--branch", default=DEFAULT_BRANCH, help=f"default {DEFAULT_BRANCH}")
+    parser.add_argument("--base", help="default: $GITHUB_REF_NAME, else main")
+    parser.add_argument("--repo", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    parser.add_argument("--dry-run", action="store_true", help="print; change nothing")
+    args = parser.parse_args(argv)
+    return sync_pull_request(
+        args.report,
+        args.diff,
+        branch=args.branch,
+        base=args.base,
+        repo=args.repo,
+        dry_run=args.dry_run,
+        environ=os.environ,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,347 @@
+"""`optout-watch fix`: the catalogue edits that a check's confirmed findings call for.
+
+Two kinds of finding carry a fix:
+
+- `link-moved`: the link's URL becomes the final URL of the permanent redirect (the report's
+  `links[].new_url`, put back to the catalogue's address when `--remap` fetched a mirror),
+  wherever the catalogue uses the old one (`links[].url`, `sources[].url`). Refused when the new
+  URL is no deep link: a home page or a sign-in page (the judge's own tests, `fetching/judge.py`).
+- `label-missing`: when the report's best suggestion is backed by the page's diff (its `why`
+  is "replaced the label's line") or scores at least `min_score` (default
+  `DEFAULT_MIN_SCORE`, 0.85), the label is replaced in the page link's `watch.expect`, in the
+  `ui` lists of the steps of the link's language and wherever those steps' texts quote it
+  (“…”, « … », "…"), and the rename is recorded in the link's `watch.renamed`
+  (`catalogue/models.py`: `Rename`), dated by the check's run.
+
+Nothing else is edited (`last_reviewed` stays: a machine reviewed nothing). Every fix is made
+with `catalogue/edit.py`, which keeps every other character of the file. Each fix is taken
+whole or not at all: a fix that would add a validation error to the catalogue is refused,
+with the error, and the files stay as they were.
+
+The planning is pure: report and file texts in, new texts and reasons out. `check_fixes`
+validates a plan's result in a temporary folder (the runner reads files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optout_watch.alerts.report_view import ReportedFinding, ReportView
+from optout_watch.catalogue.edit import (
+    Edit,
+    EditError,
+    JsonPath,
+    PlainScalar,
+    append_to_list,
+    apply_edits,
+    compose,
+    replace_scalar,
+)
+from optout_watch.catalogue.loader import LoadError, parse_document
+from optout_watch.fetching.judge import is_deep_link, is_sign_in_url
+from optout_watch.lint.rules import RuleSettings
+from optout_watch.lint.runner import Selection, display_path, validate_files
+from optout_watch.report.people import catalogue_address
+from optout_watch.severity import Severity
+
+#: The least score of a suggested label taken without the diff's evidence ("replaced the
+#: label's line"). Genuine rewordings ("for everyone" → "for all users") score 0.85-0.95;
+#: below, the suggestion is as likely a neighbouring line of the page.
+DEFAULT_MIN_SCORE = 0.85
+REPLACED = "replaced the label's line"
+FIXABLE_CODES = ("link-moved", "label-missing")
+
+_SPACES = "[ \u00a0\u202f]?"
+_OPENING = "“«\"‘'"
+_CLOSING = "”»\"’'"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One confirmed finding's fix, as a reviewer reads it."""
+
+    code: str
+    fingerprint: str
+    platform: str
+    old: str
+    new: str
+    url: str
+    """The link (link-moved) or the watched page (label-missing)."""
+    score: float | None = None
+    why: str | None = None
+    files: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        if self.code == "link-moved":
+            return f"moved link: {self.old} → {self.new}"
+        return (
+            f"renamed label on {self.url}: “{self.old}” → “{self.new}” ({self.score}, {self.why})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    finding: ReportedFinding
+    reason: str
+
+    @property
+    def summary(self) -> str:
+        what = self.finding.label if self.finding.label else self.finding.url
+        return f"no fix for {self.finding.code} ({what}): {self.reason}"
+
+
+@dataclass(slots=True)
+class FixPlan:
+    """The files' texts before and after, the fixes made and those refused."""
+
+    before: dict[str, str]
+    after: dict[str, str]
+    fixes: list[Fix] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[str]:
+        return [name for name, text in self.after.items() if text != self.before[name]]
+
+    def diff(self) -> str:
+        """A unified diff of every changed file, as `git diff` shows it (a/ and b/)."""
+        chunks: list[str] = []
+        for name in self.changed:
+            chunks += difflib.unified_diff(
+                self.before[name].splitlines(keepends=True),
+                self.after[name].splitlines(keepends=True),
+                f"a/{name}",
+                f"b/{name}",
+            )
+        return "".join(chunks)
+
+
+#: Validation of candidate texts: the error messages the texts add to the catalogue's.
+Checker = Callable[[Mapping[str, str], Mapping[str, str]], list[str]]
+
+
+def plan_fixes(
+    report: ReportView,
+    files: Mapping[str, str],
+    *,
+    min_score: float = DEFAULT_MIN_SCORE,
+    check: Checker | None = None,
+) -> FixPlan:
+    """The fixes of the report's confirmed findings applied to `files` (name → text). Each fix
+    is checked by `check` (before, after) on its own; one that adds an error is refused."""
+    plan = FixPlan(before=dict(files), after=dict(files))
+    # Labels first: they find their page by the URL the report knows, which a move replaces.
+    ordered = sorted(report.findings, key=lambda f: f.code != "label-missing")
+    for finding in ordered:
+        if not finding.confirmed or finding.code not in FIXABLE_CODES:
+            continue
+        try:
+            if finding.code == "link-moved":
+                fix, texts = _link_fix(report, finding, plan.after)
+            else:
+                fix, texts = _label_fix(report, finding, plan.after, min_score)
+        except EditError as error:
+            plan.refused.append(Refusal(finding, str(error)))
+            continue
+        if fix is None:  # already made (a second run on the same report)
+            continue
+        if check is not None:
+            errors = check(plan.after, {**plan.after, **texts})
+            if errors:
+                plan.refused.append(
+                    Refusal(finding, "the edit would not validate: " + "; ".join(errors))
+                )
+                continue
+        plan.after.update(texts)
+        plan.fixes.append(fix)
+    return plan
+
+
+# --- moved links ------------------------------------------------------------------------------
+
+
+def _link_fix(
+    report: ReportView, finding: ReportedFinding, files: Mapping[str, str]
+) -> tuple[Fix | None, dict[str, str]]:
+    old = finding.url
+    link = report.link(old) if old else None
+    if old is None or link is None or not link.new_url:
+        raise EditError("the report gives no new URL for it")
+    new = catalogue_address(link, link.new_url)
+    if is_sign_in_url(new):
+        raise EditError(f"the new URL {new} is a sign-in page, not the page itself")
+    if not is_deep_link(new):
+        raise EditError(f"the new URL {new} is the site's home page, not a deep link")
+    texts: dict[str, str] = {}
+    for name, text in files.items():
+        data = _data(name, text)
+        paths: list[JsonPath] = [
+            (section, index, "url")
+            for section in ("links", "sources")
+            for index, entry in enumerate(_list(data, section))
+            if isinstance(entry, dict) and entry.get("url") == old
+        ]
+        if paths:
+            root = compose(text)
+            texts[name] = apply_edits(
+                text, [replace_scalar(text, root, p, old, new) for p in paths]
+            )
+    if not texts:
+        return None, {}
+    fix = Fix(finding.code, finding.fingerprint, finding.platform, old, new, old,
+              files=tuple(texts))  # fmt: skip
+    return fix, texts
+
+
+# --- renamed labels ---------------------------------------------------------------------------
+
+
+def _label_fix(
+    report: ReportView, finding: ReportedFinding, files: Mapping[str, str], min_score: float
+) -> tuple[Fix | None, dict[str, str]]:
+    old, url = finding.label, finding.url
+    page = report.page(url) if url else None
+    reported = next((lab for lab in page.labels if lab.label == old), None) if page else None
+    if old is None or url is None or reported is None or not reported.suggestions:
+        raise EditError("the report suggests no new wording")
+    best = reported.suggestions[0]
+    if str(best.why) != REPLACED and best.score < min_score:
+        raise EditError(
+            f"the best suggestion “{best.text}” scores {best.score} ({best.why}), under "
+            f"{min_score} and not backed by the page's diff; rename it by hand"
+        )
+    new = best.text
+    day = report.started_at[:10]
+    texts: dict[str, str] = {}
+    for name, text in files.items():
+        edits = _label_edits(_data(name, text), url, old, new)
+        if edits:
+            root = compose(text)
+            made = [e(text, root) for e in edits]
+            for index in _links_expecting(_data(name, text), url, old):
+                entry = {
+                    "date": PlainScalar(day),
+                    "old": old,
+                    "new": new,
+                    "evidence": {"url": url, "score": best.score, "why": str(best.why)},
+                }
+                made.append(append_to_list(text, root, ("links", index, "watch"), "renamed", entry))
+            texts[name] = apply_edits(text, made)
+    if not texts:
+        return None, {}
+    fix = Fix(finding.code, finding.fingerprint, finding.platform, old, new, url,
+              best.score, str(best.why), tuple(texts))  # fmt: skip
+    return fix, texts
+
+
+_Make = Callable[[str, Any], Edit]
+
+
+def _links_expecting(data: Any, url: str, label: str) -> list[int]:
+    return [
+        index
+        for index, link in enumerate(_list(data, "links"))
+        if isinstance(link, dict)
+        and link.get("url") == url
+        and label in (link.get("watch") or {}).get("expect", [])
+    ]
+
+
+def _label_edits(data: Any, url: str, old: str, new: str) -> list[_Make]:
+    """The edits renaming `old` in this file: nothing unless one of its links watching `url`
+    expects it."""
+    indices = _links_expecting(data, url, old)
+    if not indices:
+        return []
+    makes: list[_Make] = []
+    languages: set[str] = set()
+    for index in indices:
+        link = data["links"][index]
+        languages.add(str(link.get("lang", "")).split("-")[0])
+        for position, label in enumerate(link["watch"]["expect"]):
+            if label == old:
+                makes.append(_scalar(("links", index, "watch", "expect", position), old, new))
+    quoted = re.compile(f"([{_OPENING}]{_SPACES}){re.escape(old)}({_SPACES}[{_CLOSING}])")
+    for p_index, procedure in enumerate(_list(data, "procedures")):
+        steps = procedure.get("steps", {}) if isinstance(procedure, dict) else {}
+        for lang in sorted(languages):
+            for s_index, step in enumerate(steps.get(lang, []) or []):
+                base: JsonPath = ("procedures", p_index, "steps", lang, s_index)
+                for u_index, label in enumerate(step.get("ui", []) or []):
+                    if label == old:
+                        makes.append(_scalar((*base, "ui", u_index), old, new))
+                step_text = step.get("text")
+                if isinstance(step_text, str) and quoted.search(step_text):
+                    replaced = quoted.sub(lambda m: m.group(1) + new + m.group(2), step_text)
+                    makes.append(_scalar((*base, "text"), step_text, replaced))
+    return makes
+
+
+def _scalar(path: JsonPath, old: str, new: str) -> _Make:
+    return lambda text, root: replace_scalar(text, root, path, old, new)
+
+
+# --- reading the files ------------------------------------------------------------------------
+
+
+def _data(name: str, text: str) -> Any:
+    try:
+        return parse_document(text.encode("utf-8"), Path(name)).data
+    except LoadError as error:
+        raise EditError(f"{name} cannot be read: {error.message}") from None
+
+
+def _list(data: Any, key: str) -> list[Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, list) else []
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def check_in_folder(today: dt.date, max_review_age_days: int) -> Checker:
+    """A checker that validates texts as files of one catalogue folder (cross-file rules
+    included) and names the errors the new texts have that the old ones had not."""
+    settings = RuleSettings(today=today, max_review_age_days=max_review_age_days)
+
+    def errors(texts: Mapping[str, str]) -> Counter[tuple[str, str, str]]:
+        with tempfile.TemporaryDirectory(prefix="optout-watch-fix-") as folder:
+            paths = []
+            for name, text in texts.items():
+                path = Path(folder) / Path(name).name
+                path.write_text(text, encoding="utf-8")
+                paths.append(path)
+            result = validate_files(paths, selection=Selection(), settings=settings)
+            return Counter(
+                (Path(d.path).name, d.code, d.message)
+                for d in result.diagnostics
+                if d.severity is Severity.ERROR
+            )
+
+    def check(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
+        added = errors(after) - errors(before)
+        return [f"{name}: {code} {message}" for name, code, message in sorted(added)]
+
+    return check
+
+
+def read_catalogue(folder: Path) -> dict[str, str]:
+    """Every catalogue file of `folder`, by its path as given (`catalogue/x.yaml`)."""
+    return {
+        display_path(path): path.read_bytes().decode("utf-8")
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    }
+
+
+def describe(plan: FixPlan) -> Sequence[str]:
+    """One line per fix made and per fix refused."""
+    return [f"fixed: {fix.summary}" for fix in plan.fixes] + [r.summary for r in plan.refused]

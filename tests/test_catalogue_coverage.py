@@ -37,6 +37,7 @@ FIXTURE_PAGES = HERE.parent / "fixtures" / "pages"
 FIXTURE_BY_HOST = {
     "support.google.com": "google_help.html",
     "privacy.anthropic.com": "intercom_article.html",
+    "privacy.claude.com": "intercom_article.html",
     "help.openai.com": "intercom_article.html",
     "help.mistral.ai": "intercom_article.html",
     "support.microsoft.com": "microsoft_support.html",

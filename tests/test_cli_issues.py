@@ -56,6 +56,8 @@ def test_a_confirmed_broken_link_opens_one_issue_and_a_rerun_changes_nothing(
     assert issue.title == "Broken link: Chat › form (404)"
     assert "https://help.example.org/form" in (issue.body or "")
     assert sorted(issue.labels) == ["broken-link", "optout-watch"]
+    # Fetched through --remap: the issue shows the catalogue's addresses, not the mirror's.
+    assert "127.0.0.1" not in (issue.body or "")
 
     writes = len(github.writes)
     assert main(sync) == 0

@@ -7,6 +7,10 @@ in for GitHub: git's `url.<base>.insteadOf` maps the HTTPS URL carrying the toke
 `GIT_ALLOW_PROTOCOL=file` stops git from ever reaching the network. `optout-watch` and `python`
 are fakes that record how they were called. So these tests prove what a run does with exit
 codes 0, 1 and 2, on a first run, on a later one and when the push loses a race.
+
+The repository's composite action (action.yml) is expanded where a job uses it (`uses: ./`,
+or `optout-watch/optout-watch@<sha>` in another repository's workflow): its steps run in place,
+with its inputs, as GitHub runs them, so the same tests hold for the action.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 NIGHTLY = WORKFLOWS / "nightly.yml"
+ACTION = ROOT / "action.yml"
+THIS_ACTION = "optout-watch/optout-watch"  # how another repository names the action
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 STATE_BRANCH = "optout-watch-state"
 TOKEN = "ghs_FakeTokenThatMustNeverBePrinted"
@@ -49,16 +55,78 @@ def nightly() -> dict[str, Any]:
     return load(NIGHTLY)
 
 
+def action() -> dict[str, Any]:
+    return load(ACTION)
+
+
+def is_this_action(step: dict[str, Any]) -> bool:
+    """A step using this repository's action: `./` here, `optout-watch/optout-watch@…` elsewhere."""
+    used = str(step.get("uses", ""))
+    return used == "./" or used.startswith(f"{THIS_ACTION}@")
+
+
+def action_inputs(step: dict[str, Any], context: dict[str, Any] | None = None) -> dict[str, str]:
+    """The inputs the action gets from a step: its `with:` over the defaults, interpolated."""
+    declared = action()["inputs"]
+    given = step.get("with", {})
+    assert set(given) <= set(declared), f"unknown inputs {set(given) - set(declared)}"
+    return {
+        name: interpolate(given.get(name, spec.get("default", "")), context or {})
+        for name, spec in declared.items()
+    }
+
+
+def expanded(job: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, str] | None]]:
+    """A job's steps with the action's own steps in place of a step using it, each with the
+    inputs it runs with (None for the job's own steps)."""
+    found: list[tuple[dict[str, Any], dict[str, str] | None]] = []
+    for step in job.get("steps", []):
+        if is_this_action(step):
+            inputs = action_inputs(step)
+            found.extend((inner, inputs) for inner in action()["runs"]["steps"])
+        else:
+            found.append((step, None))
+    return found
+
+
+def steps_of(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for step, _ in expanded(job)]
+
+
+def can_run(step: dict[str, Any], inputs: dict[str, str] | None) -> bool:
+    """Whether an action's step may run with these inputs, whatever the check's exit code;
+    the job's own steps are taken as able to run."""
+    if inputs is None:
+        return True
+    return any(
+        condition(step.get("if"), {"inputs": inputs, **step_context(code)}, status)
+        for code in ("0", "1", "2", None)
+        for status in (ALL_WELL, A_STEP_FAILED)
+    )
+
+
 def all_steps(workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every step of every job, the action's steps in place of a step using it."""
+    for job_id, job in workflow["jobs"].items():
+        for step in steps_of(job):
+            yield job_id, step
+
+
+def written_steps(workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The steps as written in the workflow file, a step using the action as it is."""
     for job_id, job in workflow["jobs"].items():
         for step in job.get("steps", []):
             yield job_id, step
 
 
 def step_index(job: dict[str, Any], predicate: Callable[[dict[str, Any]], bool]) -> int:
-    matches = [i for i, step in enumerate(job["steps"]) if predicate(step)]
+    matches = [i for i, step in enumerate(steps_of(job)) if predicate(step)]
     assert len(matches) == 1, f"expected one matching step, found {len(matches)}"
     return matches[0]
+
+
+def step_of(job: dict[str, Any], predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    return steps_of(job)[step_index(job, predicate)]
 
 
 def uses(action: str) -> Callable[[dict[str, Any]], bool]:
@@ -74,7 +142,14 @@ def runs(command: str) -> Callable[[dict[str, Any]], bool]:
 
 
 def job_with_step(workflow: dict[str, Any], predicate: Callable[[dict[str, Any]], bool]) -> str:
-    found = {job_id for job_id, step in all_steps(workflow) if predicate(step)}
+    """The one job with a step that matches and may run (an action's step may be turned off
+    by the inputs the job gives it)."""
+    found = {
+        job_id
+        for job_id, job in workflow["jobs"].items()
+        for step, inputs in expanded(job)
+        if predicate(step) and can_run(step, inputs)
+    }
     assert len(found) == 1, found
     return found.pop()
 
@@ -293,6 +368,10 @@ class JobRun:
     def outcomes(self) -> dict[str, str]:
         return {step.name: step.outcome for step in self.steps}
 
+    def step(self, name: str) -> StepRun:
+        (found,) = [step for step in self.steps if step.name == name]
+        return found
+
 
 def step_name(step: dict[str, Any]) -> str:
     """A step's id, else its action, else its name."""
@@ -412,9 +491,11 @@ class Sandbox:
 
     def run_nightly(self, exit_code: int | str) -> dict[str, JobRun]:
         """Plays the jobs of nightly.yml in order, under their conditions, like GitHub."""
+        return self.run_workflow(nightly(), exit_code)
+
+    def run_workflow(self, workflow: dict[str, Any], exit_code: int | str) -> dict[str, JobRun]:
         self.runs += 1
         self.exit_code = str(exit_code)
-        workflow = nightly()
         results: dict[str, JobRun] = {}
         for job_id, job in workflow["jobs"].items():
             needs = job.get("needs", [])
@@ -444,32 +525,83 @@ class Sandbox:
     def run_job(self, job: dict[str, Any], workspace: Path, context: dict[str, Any]) -> JobRun:
         context = {**context, "steps": {}}
         job_env = {key: interpolate(value, context) for key, value in job.get("env", {}).items()}
-        failed = False
         run = JobRun("success")
-        for step in job["steps"]:
+        failed = self.run_steps(job["steps"], context, job_env, workspace, run, failed=False)
+        run.result = "failure" if failed else "success"
+        outputs = job.get("outputs", {})
+        run.outputs = {key: interpolate(value, context) for key, value in outputs.items()}
+        return run
+
+    def run_steps(
+        self,
+        steps: list[dict[str, Any]],
+        context: dict[str, Any],
+        env: dict[str, str],
+        workspace: Path,
+        run: JobRun,
+        *,
+        failed: bool,
+    ) -> bool:
+        """Runs steps in order under their conditions, recording each in `run`; whether one
+        failed. This repository's action is expanded: its steps are recorded in its place."""
+        for step in steps:
             name = step_name(step)
             if name in self.hooks:
                 self.hooks[name]()
             status = {"success": not failed, "failure": failed, "always": True, "cancelled": False}
             outputs: dict[str, str] = {}
+            step_env = {
+                **env,
+                **{k: interpolate(v, context) for k, v in step.get("env", {}).items()},
+            }
             if not condition(step.get("if"), context, status):
                 outcome, output = "skipped", ""
+                if is_this_action(step):
+                    run.steps.append(StepRun(name, outcome, output))
+            elif is_this_action(step):
+                outcome, outputs = self.run_composite(step, context, step_env, workspace, run)
             elif "uses" in step:
                 outcome, output = self.run_action(step, workspace), ""
             else:
-                env = {
-                    **job_env,
-                    **{k: interpolate(v, context) for k, v in step.get("env", {}).items()},
-                }
-                outcome, output, outputs = self.run_script(step, env, workspace)
+                outcome, output, outputs = self.run_script(step, step_env, workspace)
             failed = failed or outcome == "failure"
-            run.steps.append(StepRun(name, outcome, output))
+            if not is_this_action(step):
+                run.steps.append(StepRun(name, outcome, output))
             if "id" in step:
                 context["steps"][step["id"]] = {"outputs": outputs, "outcome": outcome}
-        run.result = "failure" if failed else "success"
-        outputs = job.get("outputs", {})
-        run.outputs = {key: interpolate(value, context) for key, value in outputs.items()}
-        return run
+        return failed
+
+    def run_composite(
+        self,
+        step: dict[str, Any],
+        context: dict[str, Any],
+        env: dict[str, str],
+        workspace: Path,
+        run: JobRun,
+    ) -> tuple[str, dict[str, str]]:
+        """As GitHub runs a composite action: its steps with the inputs (the `with:` over the
+        defaults) and steps of their own, in the action's folder ($GITHUB_ACTION_PATH: the
+        workspace for `./`); its outputs from its own steps' outputs."""
+        composite = action()
+        assert composite["runs"]["using"] == "composite"
+        inner: dict[str, Any] = {
+            "github": context.get("github", {}),
+            "inputs": action_inputs(step, context),
+            "steps": {},
+        }
+        if step["uses"] == "./":
+            action_path = workspace
+        else:
+            action_path = self.root / "action"
+            action_path.mkdir(exist_ok=True)
+        env = {**env, "GITHUB_ACTION_PATH": str(action_path)}
+        failed = self.run_steps(
+            composite["runs"]["steps"], inner, env, workspace, run, failed=False
+        )
+        outputs = {
+            key: interpolate(spec["value"], inner) for key, spec in composite["outputs"].items()
+        }
+        return ("failure" if failed else "success"), outputs
 
     def run_action(self, step: dict[str, Any], workspace: Path) -> str:
         action = str(step["uses"]).split("@")[0]
@@ -557,10 +689,17 @@ def test_the_evaluator_follows_github(expression: str, expected: bool) -> None:
 # --- both workflows -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def written_uses(path: Path) -> list[str]:
+    """The `uses:` of a workflow's or of action.yml's steps as written, the action's own
+    `./` left out."""
+    data = load(path)
+    steps = data["runs"]["steps"] if path == ACTION else [s for _, s in written_steps(data)]
+    return [str(step["uses"]) for step in steps if "uses" in step and step["uses"] != "./"]
+
+
+@pytest.mark.parametrize("path", [*WORKFLOW_FILES, ACTION], ids=lambda path: path.name)
 def test_every_action_is_pinned_by_a_commit_with_its_version(path: Path) -> None:
-    workflow = load(path)
-    actions = [str(step["uses"]) for _, step in all_steps(workflow) if "uses" in step]
+    actions = written_uses(path)
     assert actions
     for action in actions:
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", action), action
@@ -574,18 +713,26 @@ def test_every_action_is_pinned_by_a_commit_with_its_version(path: Path) -> None
 
 def test_an_action_has_the_same_pin_in_every_workflow() -> None:
     pins: dict[str, set[str]] = {}
-    for path in WORKFLOW_FILES:
-        for _, step in all_steps(load(path)):
-            if "uses" in step:
-                action, sha = str(step["uses"]).split("@")
-                pins.setdefault(action, set()).add(sha)
+    for path in [*WORKFLOW_FILES, ACTION]:
+        for used in written_uses(path):
+            name, sha = used.split("@")
+            pins.setdefault(name, set()).add(sha)
     assert {action: shas for action, shas in pins.items() if len(shas) > 1} == {}
 
 
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
 def test_no_expression_inside_a_script(path: Path) -> None:
-    for job_id, step in all_steps(load(path)):
+    for job_id, step in all_steps(load(path)):  # the action's scripts too, where it is used
         assert "${{" not in str(step.get("run", "")), f"{job_id}: {step_name(step)}"
+    for step in action()["runs"]["steps"]:
+        assert "${{" not in str(step.get("run", "")), step_name(step)
+
+
+def test_the_only_local_action_is_this_repository_s() -> None:
+    for path in WORKFLOW_FILES:
+        for job_id, step in written_steps(load(path)):
+            if str(step.get("uses", "")).startswith("."):
+                assert step["uses"] == "./", job_id
 
 
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
@@ -621,11 +768,12 @@ def test_every_nightly_job_has_a_timeout() -> None:
 
 def job_with_uses(workflow: dict[str, Any], prefix: str) -> str:
     """The id of the one job with a step using the action `prefix`."""
-    (found,) = [
+    ids: list[str] = [
         job_id
         for job_id, job in workflow["jobs"].items()
         if any(str(step.get("uses", "")).startswith(prefix) for step in job.get("steps", []))
     ]
+    (found,) = ids
     return found
 
 
@@ -660,33 +808,27 @@ def test_permissions_are_the_least_each_job_needs() -> None:
     assert jobs[fixing]["permissions"] == {"contents": "write", "pull-requests": "write"}
 
 
+def token_paths(node: Any, pattern: str, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The paths of the values naming the token."""
+    if isinstance(node, dict):
+        return [
+            found
+            for key, value in node.items()
+            for found in token_paths(value, pattern, (*path, key))
+        ]
+    if isinstance(node, list):
+        return [
+            found
+            for index, value in enumerate(node)
+            for found in token_paths(value, pattern, (*path, index))
+        ]
+    return [path] if re.search(pattern, str(node)) else []
+
+
 def test_the_token_is_given_only_through_env_to_the_steps_that_need_it() -> None:
     workflow = nightly()
-    found: list[tuple[Any, ...]] = []
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, (*path, key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, (*path, index))
-        elif re.search(r"github\.token|secrets\.", str(node)):
-            found.append(path)
-
-    walk(workflow, ())
-    check, alerts = workflow["jobs"]["check"], workflow["jobs"]["alerts"]
-    fixes = workflow["jobs"]["fixes"]
+    alerts, fixes = workflow["jobs"]["alerts"], workflow["jobs"]["fixes"]
     expected = [
-        (
-            "jobs",
-            "check",
-            "steps",
-            step_index(check, has_id("state-branch")),
-            "env",
-            "GITHUB_TOKEN",
-        ),
-        ("jobs", "check", "steps", step_index(check, has_id("push-state")), "env", "GITHUB_TOKEN"),
         ("jobs", "alerts", "steps", step_index(alerts, has_id("sync")), "env", "GITHUB_TOKEN"),
         ("jobs", "fixes", "steps", step_index(fixes, has_id("push-fixes")), "env", "GITHUB_TOKEN"),
         (
@@ -698,9 +840,33 @@ def test_the_token_is_given_only_through_env_to_the_steps_that_need_it() -> None
             "GITHUB_TOKEN",
         ),
     ]
-    assert "GITHUB_TOKEN" not in fixes["steps"][step_index(fixes, has_id("fix"))].get("env", {})
-    assert found == expected
-    assert "GITHUB_TOKEN" not in check["steps"][step_index(check, has_id("check"))].get("env", {})
+    assert "GITHUB_TOKEN" not in step_of(fixes, has_id("fix")).get("env", {})
+    assert token_paths(workflow, r"github\.token|secrets\.") == expected
+    # The check job's token is the action's default (the job's own token), never passed on.
+    check = workflow["jobs"]["check"]
+    (uses_action,) = [step for step in check["steps"] if is_this_action(step)]
+    assert "token" not in uses_action.get("with", {})
+
+
+def test_the_action_gives_its_token_only_to_the_steps_that_need_it() -> None:
+    composite = action()
+    assert composite["inputs"]["token"]["default"] == "${{ github.token }}"
+    steps = composite["runs"]["steps"]
+
+    def at(step_id: str) -> tuple[Any, ...]:
+        (index,) = [i for i, step in enumerate(steps) if step.get("id") == step_id]
+        return ("runs", "steps", index, "env", "GITHUB_TOKEN")
+
+    assert token_paths(composite, r"github\.token|secrets\.") == [("inputs", "token", "default")]
+    assert token_paths(composite, r"inputs\.token") == [
+        at("state-branch"),
+        at("push-state"),
+        at("sync"),
+    ]
+    for step in steps:
+        assert "${{ inputs.token }}" not in str(step.get("with", {})), step_name(step)
+    check_step = next(step for step in steps if step.get("id") == "check")
+    assert "GITHUB_TOKEN" not in check_step.get("env", {})
 
 
 # --- nightly.yml: order and conditions ------------------------------------------------------
@@ -710,25 +876,99 @@ def test_the_check_job_runs_its_steps_in_order() -> None:
     check = nightly()["jobs"]["check"]
     order = [
         step_index(check, uses("actions/checkout")),
+        step_index(check, uses("actions/setup-python")),
+        step_index(check, has_id("install")),
         step_index(check, has_id("state-branch")),
         step_index(check, has_id("check")),
         step_index(check, uses("actions/upload-artifact")),
         step_index(check, has_id("push-state")),
     ]
     assert order == sorted(order)
-    assert order[-1] == len(check["steps"]) - 1, "pushing the state is the last step"
+    # The checkout comes before the action (which is read from it); after pushing the state,
+    # nothing may run in this job: the action's sync and verdict are turned off by its inputs.
+    assert [step_name(step) for step in check["steps"]] == ["actions/checkout", "optout-watch"]
+    live = [step_name(step) for step, inputs in expanded(check) if can_run(step, inputs)]
+    assert live[-1] == "push-state", "pushing the state is the last step"
+    dead = [step_name(step) for step, inputs in expanded(check) if not can_run(step, inputs)]
+    assert dead == ["sync", "verdict"]
+
+
+def test_the_action_runs_its_steps_in_order() -> None:
+    steps = action()["runs"]["steps"]
+    names = [step_name(step) for step in steps]
+    assert names == [
+        "actions/setup-python", "install", "state-branch", "check", "actions/upload-artifact",
+        "push-state", "sync", "verdict",
+    ]  # fmt: skip
+    for step in steps:
+        if "run" in step:
+            assert step.get("shell") == "bash", step_name(step)  # composite steps need one
+
+
+def test_the_action_installs_the_hashed_lock_then_itself_without_dependencies() -> None:
+    composite = action()
+    (setup,) = [step for step in composite["runs"]["steps"] if uses("actions/setup-python")(step)]
+    assert str(setup["with"]["python-version"]) == "3.11", "the lock is for CPython 3.11"
+    install = next(step for step in composite["runs"]["steps"] if step.get("id") == "install")
+    lines = [line.strip() for line in install["run"].splitlines() if line.strip()]
+    assert lines == [
+        "set -euo pipefail",
+        'cd "$GITHUB_ACTION_PATH"',
+        "python -m pip install --require-hashes -r requirements/nightly.txt",
+        "python -m pip install --no-deps .",
+    ]
+    assert (ROOT / "requirements" / "nightly.txt").is_file()
+
+
+def test_the_action_s_inputs_and_their_defaults() -> None:
+    inputs = action()["inputs"]
+    defaults = {name: spec.get("default") for name, spec in inputs.items()}
+    assert defaults == {
+        "catalogue": "catalogue",
+        "state-branch": STATE_BRANCH,
+        "sync-issues": "true",
+        "fail-on-findings": "true",
+        "token": "${{ github.token }}",
+    }
+    assert all(spec.get("description") for spec in inputs.values())
+    assert action()["outputs"]["exit-code"]["value"] == "${{ steps.check.outputs.exit-code }}"
+
+
+def test_the_nightly_uses_the_action_for_the_check_only() -> None:
+    check = nightly()["jobs"]["check"]
+    (step,) = [step for step in check["steps"] if is_this_action(step)]
+    assert step["uses"] == "./"
+    assert action_inputs(step) == {
+        "catalogue": "catalogue",
+        "state-branch": STATE_BRANCH,
+        "sync-issues": "false",  # the alerts job syncs, with issues: write
+        "fail-on-findings": "false",  # the verdict job fails the run, after alerts and fixes
+        "token": "",  # the default: the job's own token
+    }
+    assert check["outputs"]["exit-code"] == "${{ steps.optout-watch.outputs.exit-code }}"
 
 
 def test_the_check_runs_the_nox_session_command_on_the_state_branch() -> None:
     check = nightly()["jobs"]["check"]
-    script = check["steps"][step_index(check, has_id("check"))]["run"]
+    step = step_of(check, has_id("check"))
+    script = step["run"]
     noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
     for argument in ("optout-watch", "check", "--report", "report.json", "--markdown", "report.md"):
         assert f'"{argument}"' in noxfile
         assert argument in script.split()
     assert '--state "$STATE_DIR/state"' in script
-    assert check["env"]["STATE_BRANCH"] == STATE_BRANCH != "main"
-    upload = check["steps"][step_index(check, uses("actions/upload-artifact"))]
+    assert '--catalogue "$CATALOGUE"' in script
+    assert step["env"]["CATALOGUE"] == "${{ inputs.catalogue }}"
+    state_dirs = {
+        step_of(check, has_id(step_id))["env"]["STATE_DIR"]
+        for step_id in ("state-branch", "check", "push-state")
+    }
+    assert state_dirs == {"state-branch"}
+    for step_id in ("state-branch", "push-state"):
+        state_branch = step_of(check, has_id(step_id))["env"]["STATE_BRANCH"]
+        assert state_branch == "${{ inputs.state-branch }}"
+    assert action()["inputs"]["state-branch"]["default"] == STATE_BRANCH != "main"
+    upload = step_of(check, uses("actions/upload-artifact"))
     assert str(upload["with"]["path"]).split() == ["report.json", "report.md"]
 
 
@@ -744,7 +984,7 @@ A_STEP_FAILED = {"success": False, "failure": True, "always": True, "cancelled":
 @pytest.mark.parametrize(("exit_code", "pushed"), [("0", True), ("1", True), ("2", False)])
 def test_the_state_is_pushed_unless_the_check_exits_2(exit_code: str, pushed: bool) -> None:
     check = nightly()["jobs"]["check"]
-    push = check["steps"][step_index(check, has_id("push-state"))]
+    push = step_of(check, has_id("push-state"))
     assert condition(push.get("if"), step_context(exit_code), ALL_WELL) is pushed
     assert condition(push.get("if"), step_context(exit_code), A_STEP_FAILED) is False
 
@@ -752,7 +992,7 @@ def test_the_state_is_pushed_unless_the_check_exits_2(exit_code: str, pushed: bo
 @pytest.mark.parametrize("exit_code", ["0", "1", "2", None])
 def test_the_report_is_uploaded_whatever_happened(exit_code: str | None) -> None:
     check = nightly()["jobs"]["check"]
-    upload = check["steps"][step_index(check, uses("actions/upload-artifact"))]
+    upload = step_of(check, uses("actions/upload-artifact"))
     assert upload["if"] == "always()"
     for status in (ALL_WELL, A_STEP_FAILED):
         assert condition(upload["if"], step_context(exit_code), status) is True
@@ -770,7 +1010,7 @@ def test_the_issues_are_synced_unless_the_check_exits_2(exit_code: str, synced: 
     assert condition(alerts["if"], needs_context(exit_code), ALL_WELL) is synced
     # A check job that failed (its state was not kept) syncs nothing.
     assert condition(alerts["if"], needs_context(exit_code, "failure"), A_STEP_FAILED) is False
-    sync = alerts["steps"][step_index(alerts, has_id("sync"))]
+    sync = step_of(alerts, has_id("sync"))
     assert sync["run"].split() == ["optout-watch", "issues", "sync", "--report", "report.json"]
     order = [
         step_index(alerts, uses("actions/checkout")),
@@ -784,7 +1024,11 @@ def test_the_issues_are_synced_unless_the_check_exits_2(exit_code: str, synced: 
 # --- nightly.yml played with bash against a local repository --------------------------------
 
 
-CHECK_STEPS = ["actions/checkout", "actions/setup-python", "Install optout-watch"]
+CHECK_STEPS = ["actions/checkout", "actions/setup-python", "install"]
+CHECK_INSTALL_CALLS = [
+    "python -m pip install --require-hashes -r requirements/nightly.txt",
+    "python -m pip install --no-deps .",
+]
 FIXES_CALLS = [
     "python -m pip install .",
     "optout-watch fix --report report.json token=",
@@ -800,8 +1044,12 @@ def test_a_first_run_creates_the_state_branch_and_syncs(sandbox: Sandbox, exit_c
     check = results["check"]
     assert [step.name for step in check.steps] == [
         *CHECK_STEPS, "state-branch", "check", "actions/upload-artifact", "push-state",
+        "sync", "verdict",
     ]  # fmt: skip
-    assert set(check.outcomes().values()) == {"success"}, check.steps
+    outcomes = check.outcomes()
+    # The action's own sync and verdict are turned off in the nightly (`with:`).
+    assert (outcomes.pop("sync"), outcomes.pop("verdict")) == ("skipped", "skipped")
+    assert set(outcomes.values()) == {"success"}, check.steps
     assert check.outputs == {"exit-code": str(exit_code)}
     # An orphan branch holding only the state; main untouched.
     (commit,) = sandbox.branch_log(STATE_BRANCH)
@@ -819,9 +1067,9 @@ def test_a_first_run_creates_the_state_branch_and_syncs(sandbox: Sandbox, exit_c
     # The issues are synced with the token; the check never sees it.
     assert results["alerts"].result == "success"
     assert sandbox.calls() == [
-        "python -m pip install .[browser]",
-        "optout-watch check --state state-branch/state --report report.json "
-        "--markdown report.md token=",
+        *CHECK_INSTALL_CALLS,
+        "optout-watch check --catalogue catalogue --state state-branch/state "
+        "--report report.json --markdown report.md token=",
         "python -m pip install .",
         "optout-watch issues sync --report report.json token=given",
         *FIXES_CALLS,
@@ -853,7 +1101,7 @@ def test_an_unchanged_state_makes_no_commit(sandbox: Sandbox) -> None:
     sandbox.write_state = False
     results = sandbox.run_nightly(0)
     assert results["check"].outcomes()["push-state"] == "success"
-    assert "nothing to push" in results["check"].steps[-1].output
+    assert "nothing to push" in results["check"].step("push-state").output
     assert sandbox.head(STATE_BRANCH) == head
 
 
@@ -891,8 +1139,8 @@ def test_a_push_that_loses_a_race_fails_and_drops_nothing(
     check = results["check"]
     assert check.outcomes()["actions/upload-artifact"] == "success", "uploaded before the push"
     assert check.outcomes()["push-state"] == "failure"
-    assert "::error::" in check.steps[-1].output
-    assert "rejected" in check.steps[-1].output
+    assert "::error::" in check.step("push-state").output
+    assert "rejected" in check.step("push-state").output
     assert check.result == "failure"
     # Their commit stays the head of the branch: nothing was forced over it.
     assert sandbox.head(STATE_BRANCH) == theirs[0]
@@ -1054,3 +1302,131 @@ def test_fixes_are_force_pushed_to_one_branch_off_main(sandbox: Sandbox) -> None
     assert log[1:] == ["a catalogue", "initial commit"]
     assert sandbox.head("main") == main_head
     assert results["alerts"].result == "success"
+
+
+# --- action.yml used by another repository ---------------------------------------------------
+
+# The README's example: another repository keeping its own catalogue, in one job.
+CALLER_WORKFLOW = """
+name: optout-watch
+on:
+  schedule:
+    - cron: "17 3 * * *"
+  workflow_dispatch:
+permissions: {}
+concurrency:
+  group: optout-watch
+  cancel-in-progress: false
+jobs:
+  watch:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    permissions:
+      contents: write # push the state branch
+      issues: write # sync the findings' issues
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - id: watch
+        uses: optout-watch/optout-watch@0123456789abcdef0123456789abcdef01234567 # v0.1.0
+"""
+
+
+def caller(**inputs: str) -> dict[str, Any]:
+    workflow: dict[str, Any] = yaml.safe_load(CALLER_WORKFLOW)
+    workflow["on"] = workflow.pop(True)
+    if inputs:
+        workflow["jobs"]["watch"]["steps"][-1]["with"] = inputs
+    return workflow
+
+
+ACTION_STEPS = [
+    "actions/checkout", "actions/setup-python", "install", "state-branch", "check",
+    "actions/upload-artifact", "push-state", "sync", "verdict",
+]  # fmt: skip
+
+
+def test_the_caller_example_is_valid_and_pinned() -> None:
+    workflow = caller()
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "issues": "write"}
+    for step in job["steps"]:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", step["uses"])
+    assert [step_name(step) for step in steps_of(job)] == ACTION_STEPS
+
+
+@pytest.mark.parametrize("exit_code", [0, 1])
+def test_the_action_alone_checks_keeps_the_state_and_syncs(
+    sandbox: Sandbox, exit_code: int
+) -> None:
+    results = sandbox.run_workflow(caller(), exit_code)
+    watch = results["watch"]
+    assert [step.name for step in watch.steps] == ACTION_STEPS
+    outcomes = watch.outcomes()
+    verdict = outcomes.pop("verdict")
+    assert set(outcomes.values()) == {"success"}, watch.steps
+    assert (sandbox.root / "action").is_dir(), "installed from the action's own folder"
+    assert sandbox.calls() == [
+        *CHECK_INSTALL_CALLS,
+        "optout-watch check --catalogue catalogue --state state-branch/state "
+        "--report report.json --markdown report.md token=",
+        "optout-watch issues sync --catalogue catalogue --report report.json token=given",
+    ]
+    assert sandbox.branch_files(STATE_BRANCH)["state/runs"] == "1"
+    assert (sandbox.artifacts / "report" / "report.json").is_file()
+    if exit_code == 0:
+        assert verdict == "skipped"
+        assert watch.result == "success"
+    else:  # failed last, once the state is kept and the issues are synced
+        assert verdict == "failure"
+        assert "optout-watch check exited 1" in watch.step("verdict").output
+        assert watch.result == "failure"
+
+
+def test_the_action_alone_keeps_nothing_on_an_outage(sandbox: Sandbox) -> None:
+    results = sandbox.run_workflow(caller(), 2)
+    outcomes = results["watch"].outcomes()
+    assert outcomes["actions/upload-artifact"] == "success"
+    assert (outcomes["push-state"], outcomes["sync"]) == ("skipped", "skipped")
+    assert outcomes["verdict"] == "failure"
+    assert "optout-watch check exited 2" in results["watch"].step("verdict").output
+    assert sandbox.head(STATE_BRANCH) is None
+    assert not any("issues sync" in call for call in sandbox.calls())
+
+
+def test_the_action_s_inputs_are_honoured(sandbox: Sandbox) -> None:
+    workflow = caller(
+        catalogue="data/opt-outs",
+        **{"state-branch": "watch-state", "sync-issues": "false", "fail-on-findings": "false"},
+    )
+    results = sandbox.run_workflow(workflow, 1)
+    watch = results["watch"]
+    assert watch.result == "success"
+    assert (watch.outcomes()["sync"], watch.outcomes()["verdict"]) == ("skipped", "skipped")
+    assert sandbox.calls()[-1] == (
+        "optout-watch check --catalogue data/opt-outs --state state-branch/state "
+        "--report report.json --markdown report.md token="
+    )
+    assert sandbox.head(STATE_BRANCH) is None
+    assert sandbox.branch_files("watch-state")["state/runs"] == "1"
+    assert sandbox.head("main") == sandbox.main_head
+
+
+def test_the_action_syncs_nothing_when_the_push_loses_a_race(sandbox: Sandbox) -> None:
+    sandbox.run_workflow(caller(), 0)
+    theirs: list[str] = []
+    sandbox.hooks["push-state"] = lambda: theirs.append(
+        sandbox.push_from_elsewhere({"state/runs": "99"})
+    )
+    calls = len(sandbox.calls())
+    results = sandbox.run_workflow(caller(), 1)
+    outcomes = results["watch"].outcomes()
+    assert outcomes["push-state"] == "failure"
+    assert outcomes["sync"] == "skipped"
+    assert results["watch"].result == "failure"
+    assert sandbox.head(STATE_BRANCH) == theirs[0]
+    assert not any("issues sync" in call for call in sandbox.calls()[calls:])
+    for path in sandbox.root.rglob("*"):
+        if path.is_file() and path != sandbox.gitconfig:
+            assert TOKEN.encode() not in path.read_bytes(), path

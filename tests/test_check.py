@@ -208,11 +208,11 @@ def test_a_state_from_a_newer_version_is_refused(
 ) -> None:
     state = isolated / "state"
     state.mkdir()
-    (state / "state.json").write_text('{"format_version": 2}\n')
+    (state / "state.json").write_text('{"format_version": 99}\n')
     code, _, output = _run(capsys, isolated, "http://127.0.0.1:9")
     assert code == 2
     assert "newer optout-watch" in output
-    assert (state / "state.json").read_text() == '{"format_version": 2}\n'
+    assert (state / "state.json").read_text() == '{"format_version": 99}\n'
 
 
 def _probed_unknown_host(url: str, *, resolves: bool) -> Probed:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch.storage import state as state_module
 from optout_watch.storage.state import (
     JOURNAL_FILE,
     STATE_FILE,
@@ -89,7 +88,7 @@ def test_interrupted_write_leaves_the_previous_state_whole(
             raise OSError("disk full")
         real_fsync(fd)
 
-    monkeypatch.setattr(state_module.os, "fsync", fail_after_first_file)
+    monkeypatch.setattr(os, "fsync", fail_after_first_file)  # the os module state.py calls
     newer = State(last_run="2026-11-29T02:00:00Z")
     with pytest.raises(OSError, match="disk full"):
         save_state(tmp_path, newer, {"snapshots/a.txt": b"new a\n", "snapshots/b.txt": b"new b\n"})
@@ -136,3 +135,13 @@ def test_a_relative_state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "a.txt",
         "state.json",
     ]
+
+
+def test_a_format_1_state_is_read_with_an_unknown_extractor(tmp_path: Path) -> None:
+    (tmp_path / STATE_FILE).write_text('{"format_version": 1, "last_run": "t0"}\n')
+    state = load_state(tmp_path)
+    assert state.extractor is None
+    assert state.last_run == "t0"
+    save_state(tmp_path, State(last_run="t1", extractor="2+selectolax-1.0.0"))
+    again = load_state(tmp_path)
+    assert (again.format_version, again.extractor) == (2, "2+selectolax-1.0.0")

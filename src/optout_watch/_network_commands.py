@@ -201,6 +201,8 @@ def _stateful_run(
                 "streak or snapshot was changed\n"
             )
             return ExitCode.USAGE
+        if result.rebaselined:
+            _say_rebaselined(result, streams)
         files: dict[str, bytes] = {}
         for snapshot in result.snapshots:
             snapshot_files = store.files(snapshot.meta.url, snapshot.text, snapshot.meta)
@@ -208,6 +210,23 @@ def _stateful_run(
                 files[path.relative_to(state_dir).as_posix()] = content
         save_state(state_dir, result.state, files)
     return result.exit_code
+
+
+def _say_rebaselined(result: CheckResult, streams: Streams) -> None:
+    """The snapshots were taken by another extractor: this run compared none of them."""
+    before = result.previous_extractor or "unknown"
+    streams.err.write(
+        f"optout-watch: the extractor changed ({before} → {result.extractor}): snapshots "
+        "re-baselined, no page reported as changed\n"
+    )
+    stale = result.stale_snapshots
+    if stale:
+        pages = f"{len(stale)} watched page{'s' if len(stale) != 1 else ''}"
+        keep = "keeps" if len(stale) == 1 else "keep"
+        streams.err.write(
+            f"optout-watch: {pages} could not be read and {keep} the old extractor's "
+            f"snapshot; a change reported there next may be the extractor's: {', '.join(stale)}\n"
+        )
 
 
 def run_check_command(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:

@@ -5,6 +5,7 @@ Pure functions: nothing here knows of the catalogue or of HTTP.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -12,6 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 __all__ = [
+    "EXTRACTION_RULES_VERSION",
+    "EXTRACTOR_VERSION",
     "InvalidPattern",
     "InvalidSelector",
     "SelectorMatchedNothing",
@@ -22,6 +25,17 @@ __all__ = [
     "match_key",
     "normalise",
 ]
+
+
+#: Our own rules of what counts as visible text. Bump it by hand whenever they change what text
+#: a page gives (2: `aria-hidden` content is kept), so that the next run re-baselines the
+#: snapshots instead of reporting every watched page as changed.
+EXTRACTION_RULES_VERSION = "2"
+#: Who extracted a snapshot's text: our rules and the parser's version (an upgrade of either
+#: may change the text of an unchanged page). Recorded in the state (`State.extractor`).
+EXTRACTOR_VERSION = (
+    f"{EXTRACTION_RULES_VERSION}+selectolax-{importlib.metadata.version('selectolax')}"
+)
 
 
 class SelectorMatchedNothing(Exception):

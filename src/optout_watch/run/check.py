@@ -13,6 +13,7 @@ from optout_watch.fetching.browser import Rendered, Renderer, RenderRequest, una
 from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
 from optout_watch.fetching.remap import Remap
 from optout_watch.lint.diagnostics import Diagnostic
+from optout_watch.pages import extract
 from optout_watch.pages.labels import LabelSighting
 from optout_watch.run.findings import (
     Thresholds,
@@ -60,6 +61,16 @@ class CheckResult:
     outage: bool
     #: What to remember; the caller must not save it when the run is an outage.
     state: State
+    #: The extractor of this run's text (`pages.extract.EXTRACTOR_VERSION`), and the one of
+    #: the snapshots it found (None: unknown).
+    extractor: str = ""
+    previous_extractor: str | None = None
+    #: The extractor changed since the snapshots were taken: every page read replaced its
+    #: snapshot without being compared, so no page is reported as changed.
+    rebaselined: bool = False
+    #: On a re-baselining run, the watched pages with a snapshot that could not be read: their
+    #: snapshots are still the old extractor's, so their next comparison may show its changes.
+    stale_snapshots: tuple[str, ...] = ()
 
     @property
     def snapshots(self) -> tuple[Snapshot, ...]:
@@ -160,19 +171,28 @@ async def run_check(
     on_result: Callable[[FetchResult], None] | None = None,
     renderer: Renderer | None = None,
     on_rendered: Callable[[Rendered], None] | None = None,
+    extractor: str | None = None,
 ) -> CheckResult:
-    """`renderer` shows the pages whose text scripts write (none can be read without it)."""
+    """`renderer` shows the pages whose text scripts write (none can be read without it).
+
+    `extractor` is the version of the text extraction (`pages.extract.EXTRACTOR_VERSION` by
+    default). When it is not the state's (or the state's is unknown), the snapshots were
+    taken by another extractor: the run re-baselines them (see `watch_page`), and the next
+    run compares as usual."""
     started = _timestamp(clock())
+    extractor = extract.EXTRACTOR_VERSION if extractor is None else extractor
     previous = {
         target.url: read_snapshot(target.url)
         for target in targets
         if target.watch is not None and options.watch_pages
     }
-    # A page without a snapshot must be fetched whole, even if its validators are known.
+    rebaseline = state.extractor != extractor and any(s is not None for s in previous.values())
+    # A page without a snapshot must be fetched whole, even if its validators are known; so
+    # must every watched page when re-baselining (a 304 would keep the old extractor's text).
     validators = {
         url: known
         for url, known in _validators(state).items()
-        if url not in previous or previous[url] is not None
+        if url not in previous or (previous[url] is not None and not rebaseline)
     }
     probed = await probe_targets(
         targets, fetcher, remaps=options.remaps, validators=validators, on_result=on_result
@@ -193,6 +213,7 @@ async def run_check(
             _history(state, item.target.url),
             now=started,
             rendered=rendered.get(item.target.url),
+            rebaseline=rebaseline,
         )
         for item in probed
         if item.target.url in previous
@@ -206,6 +227,7 @@ async def run_check(
     if options.only_watched:
         next_state = State(
             last_run=state.last_run,
+            extractor=extractor if options.watch_pages else state.extractor,
             links={**state.links, **_next_links(state, probed)},
             labels=_next_labels(state, watched, set(state.labels) | {t.url for t in targets}),
             findings=state.findings,
@@ -213,6 +235,7 @@ async def run_check(
     else:
         next_state = State(
             last_run=started,
+            extractor=extractor if options.watch_pages else state.extractor,
             links=_next_links(state, probed),
             labels=_next_labels(state, watched, {t.url for t in targets}),
             findings=memory,
@@ -226,4 +249,12 @@ async def run_check(
         findings=tuple(findings),
         outage=outage,
         state=next_state,
+        extractor=extractor,
+        previous_extractor=state.extractor,
+        rebaselined=rebaseline,
+        stale_snapshots=tuple(
+            page.target.url
+            for page in pages
+            if rebaseline and not page.checked and previous[page.target.url] is not None
+        ),
     )

@@ -43,6 +43,9 @@ class PageResult:
     snapshot: Snapshot | None = None
     #: Label sightings to keep for the next run (only for a page that was read).
     sightings: Mapping[str, LabelSighting] = field(default_factory=dict)
+    #: The text replaced a snapshot taken by another extractor without being compared to it
+    #: (`change` is None, and label suggestions come without the diff's evidence).
+    rebaselined: bool = False
 
     @property
     def changed(self) -> bool:
@@ -69,10 +72,15 @@ def watch_page(
     *,
     now: str,
     rendered: Rendered | None = None,
+    rebaseline: bool = False,
 ) -> PageResult:
     """Assess one watched page (`probed.target.watch` must be set). `rendered` is the page as
     the browser showed it, for a page whose text scripts write: its text is read from there,
-    the probe's answer saying only whether the page is there."""
+    the probe's answer saying only whether the page is there.
+
+    `rebaseline`: `previous` was extracted by another extractor, so a difference may be the
+    extractor's, not the page's: the new text replaces it without being compared, and the
+    labels are judged on the new text and the sightings alone."""
     target, result = probed.target, probed.result
     spec = target.watch
     assert spec is not None, "watch_page is only called for watched targets"
@@ -96,7 +104,7 @@ def watch_page(
             return PageResult(target, checked=False, error=str(error), selector_failed=True)
     old = previous.text if previous is not None else None
     change = None
-    if old is not None and old != text:
+    if old is not None and old != text and not rebaseline:
         change = compare(old, text, old_label=f"{target.url} (before)", new_label=target.url)
     expected = spec.expect
     results = assess_labels(
@@ -121,6 +129,7 @@ def watch_page(
         labels=tuple(LabelCheck(e, r) for e, r in zip(expected, results, strict=True)),
         snapshot=Snapshot(text=text, meta=meta) if old != text else None,
         sightings={r.label: r.sighting for r in results},
+        rebaselined=rebaseline and old is not None,
     )
 
 

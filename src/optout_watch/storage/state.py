@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from optout_watch.errors import OptoutWatchError
 from optout_watch.storage.atomic import TEMPORARY_SUFFIX, write_temporary, write_text_atomic
 
-STATE_FORMAT_VERSION = 1
+#: 2: `extractor` (a format-1 state has none: unknown). Older formats stay readable.
+STATE_FORMAT_VERSION = 2
 STATE_FILE = "state.json"
 JOURNAL_FILE = ".journal.json"
 
@@ -58,6 +59,10 @@ class FindingMemory(_Model):
 class State(_Model):
     format_version: int = STATE_FORMAT_VERSION
     last_run: str | None = None
+    #: `pages.extract.EXTRACTOR_VERSION` of the run that wrote the snapshots; None when
+    #: unknown (a state written before it was recorded). A run with another extractor
+    #: re-baselines the snapshots instead of comparing them (see `run.check.run_check`).
+    extractor: str | None = None
     links: dict[str, LinkMemory] = Field(default_factory=dict)
     #: URL → label → when it was first and last seen on the page.
     labels: dict[str, dict[str, LabelMemory]] = Field(default_factory=dict)

@@ -341,6 +341,9 @@ if [ "$FAKE_WRITE" = 1 ]; then
   mkdir -p "$state/snapshots"
   echo $(( $(cat "$state/runs" 2>/dev/null || echo 0) + 1 )) > "$state/runs"
   echo "snapshot" > "$state/snapshots/example.txt"
+  if [ -n "$FAKE_EXTRACTOR" ]; then
+    printf '{\n  "extractor": "%s"\n}\n' "$FAKE_EXTRACTOR" > "$state/state.json"
+  fi
 fi
 echo '{"findings": []}' > "$report"
 echo '# Report' > "$markdown"
@@ -394,6 +397,8 @@ class Sandbox:
         self.exit_code = "0"
         self.write_state = True
         self.fix_catalogue = False
+        #: The extractor version the fake check records in state.json ("" for none).
+        self.extractor = ""
         self.hooks: dict[str, Callable[[], None]] = {}
         self.bin.mkdir()
         (root / "home").mkdir()
@@ -429,6 +434,7 @@ class Sandbox:
             "FAKE_EXIT": self.exit_code,
             "FAKE_WRITE": "1" if self.write_state else "0",
             "FAKE_FIX": "1" if self.fix_catalogue else "0",
+            "FAKE_EXTRACTOR": self.extractor,
         }
 
     def git(self, *args: str, cwd: Path | None = None) -> str:
@@ -1430,3 +1436,14 @@ def test_the_action_syncs_nothing_when_the_push_loses_a_race(sandbox: Sandbox) -
     for path in sandbox.root.rglob("*"):
         if path.is_file() and path != sandbox.gitconfig:
             assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_an_extractor_upgrade_is_its_own_commit(sandbox: Sandbox) -> None:
+    sandbox.extractor = "1+selectolax-0.3"
+    sandbox.run_nightly(0)  # the first state: a plain nightly commit
+    sandbox.run_nightly(0)  # the same extractor: nothing new but the runs counter
+    sandbox.extractor = "2+selectolax-1.0"
+    sandbox.run_nightly(0)
+    messages = [line.split("|")[0] for line in sandbox.branch_log(STATE_BRANCH)]
+    assert messages[0].startswith("state: extractor upgraded, snapshots re-baselined")
+    assert all(message.startswith("state: nightly check of") for message in messages[1:])

@@ -385,7 +385,7 @@ class FakeGitHub:
             if any(p.head == body["head"] and p.state == "open" for p in self.pulls()):
                 message = f"A pull request already exists for {owner}:{body['head']}."
                 return 422, {}, {"message": "Validation Failed", "errors": [{"message": message}]}
-            pull = FakeIssue(
+            created = FakeIssue(
                 number=max(self.issues, default=0) + 1,
                 title=body["title"],
                 body=body.get("body"),
@@ -394,8 +394,8 @@ class FakeGitHub:
                 head=body["head"],
                 base=body["base"],
             )
-            self.issues[pull.number] = pull
-            return 201, {}, pull.pull_json(self.url, self.repo)
+            self.issues[created.number] = created
+            return 201, {}, created.pull_json(self.url, self.repo)
         if method == "PATCH" and len(rest) == 1 and rest[0].isdigit():
             pull = self.issues.get(int(rest[0]))
             if pull is None or not pull.pull_request or not isinstance(body, dict):

@@ -177,7 +177,7 @@ def test_every_default_comes_from_the_settings() -> None:
     assert Thresholds() == Thresholds(DEFAULTS.confirm_after, DEFAULTS.blocked_after)
     # The command line sets nothing unless given, so the settings' merge decides.
     parser = build_parser()
-    for action in parser._subparsers._group_actions[0].choices["check"]._actions:  # type: ignore[union-attr]
+    for action in parser._subparsers._group_actions[0].choices["check"]._actions:  # type: ignore[union-attr,index]
         if action.dest.replace("_", "-") in {
             f.name.replace("_", "-") for f in dataclasses.fields(DEFAULTS)
         }:

@@ -18,15 +18,15 @@ import httpx
 import pytest
 
 from optout_watch.fetching.addresses import AddressPolicy
+from optout_watch.fetching.failures import FetchErrorKind, Outcome
 from optout_watch.fetching.fetch import (
     Fetcher,
-    FetchErrorKind,
     FetchRequest,
     FetchResult,
     FetchSettings,
     Validators,
 )
-from optout_watch.fetching.judge import Outcome, Verdict, judge
+from optout_watch.fetching.judge import Verdict, judge
 from tests.loopback import Loopback, Reply, Request, Server, unused_port
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -7,7 +7,9 @@ from optout_watch.severity import Severity
 from optout_watch.storage.state import FindingMemory
 
 
-def _draft(code: str = "link-broken", url: str = "https://a.example/x", **extra: object) -> Draft:
+def _draft(
+    code: str = "link-broken", url: str | None = "https://a.example/x", **extra: object
+) -> Draft:
     fields: dict[str, object] = {
         "code": code,
         "platform": "p",

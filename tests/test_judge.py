@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from optout_watch.fetching.fetch import FetchError, FetchErrorKind, FetchResult, Hop, Validators
-from optout_watch.fetching.judge import Outcome, Verdict, judge
+from optout_watch.fetching.failures import FetchErrorKind, Outcome
+from optout_watch.fetching.fetch import FetchError, FetchResult, Hop, Validators
+from optout_watch.fetching.judge import Verdict, judge
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 

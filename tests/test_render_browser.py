@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route, ViewportSize, sync_playwright
 
 from optout_watch.catalogue.models import Platform, Procedure
 from optout_watch.guide.render import render_site
@@ -31,8 +31,8 @@ from tests import alerts_reports as reports
 ROOT = Path(__file__).parents[1]
 CHROMIUM = Path(os.environ.get("OPTOUT_WATCH_CHROMIUM", "/usr/bin/chromium"))
 FAQ = "https://help.openai.com/en/articles/7730893-data-controls-faq"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -113,7 +113,7 @@ class Guarded:
     """A page whose every request is checked: the local site is served, anything else is
     aborted and recorded."""
 
-    def __init__(self, browser: Browser, origin: str, viewport: dict[str, int]) -> None:
+    def __init__(self, browser: Browser, origin: str, viewport: ViewportSize) -> None:
         self.context = browser.new_context(viewport=viewport, service_workers="block")
         self.page: Page = self.context.new_page()
         self.left: list[str] = []

@@ -13,9 +13,9 @@ import pytest
 from pydantic import ValidationError
 
 from optout_watch.catalogue.models import Platform
-from optout_watch.lint.diagnostics import Severity
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, discover, validate_files
+from optout_watch.severity import Severity
 from tests.conftest import WriteFile, valid_platform
 
 ROOT = Path(__file__).parents[1]

@@ -144,7 +144,7 @@ def runs(command: str) -> Callable[[dict[str, Any]], bool]:
 def job_with_step(workflow: dict[str, Any], predicate: Callable[[dict[str, Any]], bool]) -> str:
     """The one job with a step that matches and may run (an action's step may be turned off
     by the inputs the job gives it)."""
-    found = {
+    found: set[str] = {
         job_id
         for job_id, job in workflow["jobs"].items()
         for step, inputs in expanded(job)
@@ -1340,7 +1340,8 @@ jobs:
 
 
 def caller(**inputs: str) -> dict[str, Any]:
-    workflow: dict[str, Any] = yaml.safe_load(CALLER_WORKFLOW)
+    # YAML 1.1 reads the key `on` as True.
+    workflow: dict[Any, Any] = yaml.safe_load(CALLER_WORKFLOW)
     workflow["on"] = workflow.pop(True)
     if inputs:
         workflow["jobs"]["watch"]["steps"][-1]["with"] = inputs

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from optout_watch._cli import main
 from optout_watch.alerts.issues import IssueSubject, render_markers
-from optout_watch.alerts.pull_request import MARKER, changes, main, sync_pull_request
+from optout_watch.alerts.pull_request import MARKER, changes, sync_pull_request
 from tests.alerts_reports import failing_link, finding, label, page, report, view, write_report
 from tests.fake_github import FakeGitHub
 
@@ -146,7 +147,13 @@ def test_a_refused_token_exits_2_without_showing_it(
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_wrong")
     monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
     monkeypatch.setenv("GITHUB_API_URL", github.url)
-    args = ["--report", str(tmp_path / "report.json"), "--diff", str(tmp_path / "fixes.diff")]
+    args = [
+        "propose",
+        "--report",
+        str(tmp_path / "report.json"),
+        "--diff",
+        str(tmp_path / "fixes.diff"),
+    ]
     assert main(args) == 2
     assert "401" in capsys.readouterr().err
     assert github.writes == []

@@ -806,7 +806,7 @@ def test_permissions_are_the_least_each_job_needs() -> None:
     )
     assert jobs["guide"]["permissions"] == {"contents": "read"}
     pushing = job_with_step(workflow, runs('git push --quiet "$remote"'))
-    fixing = job_with_step(workflow, runs("optout_watch.alerts.pull_request"))
+    fixing = job_with_step(workflow, runs("optout-watch propose"))
     syncing = job_with_step(workflow, runs("optout-watch issues sync"))
     assert writes == {"contents": {pushing, fixing}, "issues": {syncing}, "pull-requests": {fixing}}
     assert len({pushing, fixing, syncing}) == 3, "no job may both push and write issues"
@@ -1038,8 +1038,8 @@ CHECK_INSTALL_CALLS = [
 FIXES_CALLS = [
     "python -m pip install .",
     "optout-watch fix --report report.json token=",
-    "python -m optout_watch.alerts.pull_request --report report.json "
-    "--branch optout-watch/fixes --diff fixes.diff",
+    "optout-watch propose --report report.json --branch optout-watch/fixes --diff fixes.diff "
+    "token=given",
 ]
 FIXES_BRANCH = "optout-watch/fixes"
 
@@ -1280,8 +1280,8 @@ def test_no_fix_pushes_nothing_and_lets_the_pull_request_close(sandbox: Sandbox)
     assert sandbox.calls()[-3:] == [
         "python -m pip install .",
         "optout-watch fix --report report.json token=",
-        "python -m optout_watch.alerts.pull_request --report report.json "
-        "--branch optout-watch/fixes --diff fixes.diff",
+        "optout-watch propose --report report.json --branch optout-watch/fixes --diff fixes.diff "
+        "token=given",
     ]
     workspace = sandbox.root / "run-1" / "fixes"
     assert (workspace / "fixes.diff").read_text(encoding="utf-8") == ""

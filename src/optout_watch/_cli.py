@@ -196,6 +196,25 @@ def _add_after_check_commands(
     render.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
     render.set_defaults(run=_deferred("_render_command", "run_render"))
 
+    propose = commands.add_parser(
+        "propose",
+        parents=[common],
+        help="open, update or close the one pull request of the catalogue's fixes",
+        description="Reads the report and the catalogue's diff after `optout-watch fix`; an "
+        "empty diff closes an open fix pull request. Needs GITHUB_TOKEN, like issues sync.",
+        epilog="example: optout-watch propose --report report.json --diff fixes.diff",
+    )
+    propose.add_argument("--report", type=Path, required=True, metavar="FILE")
+    propose.add_argument(
+        "--diff", type=Path, required=True, metavar="FILE",
+        help="the catalogue's diff after `optout-watch fix` (empty: nothing changed)",
+    )  # fmt: skip
+    propose.add_argument("--branch", default="optout-watch/fixes", help="the fixes' branch")
+    propose.add_argument("--base", help="default: $GITHUB_REF_NAME, else main")
+    propose.add_argument("--repo", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    propose.add_argument("--dry-run", action="store_true", help="print; change nothing")
+    propose.set_defaults(run=_run_propose)
+
     issues = commands.add_parser(
         "issues",
         parents=[common],
@@ -246,6 +265,22 @@ def _run_rules(_args: argparse.Namespace, _settings: Settings, streams: Streams)
     for rule in RULES:
         streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
     return ExitCode.OK
+
+
+def _run_propose(args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:
+    from optout_watch.alerts.pull_request import sync_pull_request  # noqa: PLC0415
+
+    return sync_pull_request(
+        args.report,
+        args.diff,
+        branch=args.branch,
+        base=args.base,
+        repo=args.repo,
+        dry_run=args.dry_run,
+        environ=os.environ,
+        out=streams.out,
+        err=streams.err,
+    )
 
 
 def _run_issues_sync(args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:

@@ -20,9 +20,6 @@ calls are those of `GitHubClient`: list, create and edit pull requests, comment.
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,35 +227,3 @@ def sync_pull_request(
             err.write(f"optout-watch: {error.message}\n")
             return ExitCode.USAGE
     return ExitCode.OK
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m optout_watch.alerts.pull_request",
-        description="Open, update or close the one pull request of the catalogue fixes.",
-    )
-    parser.add_argument("--report", type=Path, required=True, metavar="FILE")
-    parser.add_argument(
-        "--diff", type=Path, required=True, metavar="FILE",
-        help="the catalogue's diff after `optout-watch fix` (empty: nothing changed)",
-    )  # fmt: skip
-    parser.add_argument("--branch", default=DEFAULT_BRANCH, help=f"default {DEFAULT_BRANCH}")
-    parser.add_argument("--base", help="default: $GITHUB_REF_NAME, else main")
-    parser.add_argument("--repo", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
-    parser.add_argument("--dry-run", action="store_true", help="print; change nothing")
-    args = parser.parse_args(argv)
-    return sync_pull_request(
-        args.report,
-        args.diff,
-        branch=args.branch,
-        base=args.base,
-        repo=args.repo,
-        dry_run=args.dry_run,
-        environ=os.environ,
-        out=sys.stdout,
-        err=sys.stderr,
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

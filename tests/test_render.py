@@ -362,6 +362,22 @@ def test_an_unreadable_report_is_a_usage_error(
 FAQ = "https://help.openai.com/en/articles/7730893-data-controls-faq"
 
 
+def faq_page_with_a_missing_label() -> dict[str, Any]:
+    """ChatGPT's watched page in a report: one label present, one gone with a suggestion."""
+    return reports.page(
+        FAQ,
+        ("openai-chatgpt",),
+        labels=[
+            reports.label("Data Controls"),
+            reports.label(
+                "Improve the model for everyone",
+                "missing",
+                suggestions=[("Improve the model for everyone (beta)", 0.9)],
+            ),
+        ],
+    )
+
+
 def _freshness(page_path: Path) -> list[str]:
     text = page_path.read_text(encoding="utf-8")
     return [_flat(html.unescape(n)) for n in re.findall(r'<li class="note[^"]*">(.*?)</li>', text)]
@@ -377,20 +393,7 @@ def test_a_report_gives_each_procedure_its_freshness(
             reports.link(FAQ, uses=[reports.use("openai-chatgpt", "data-controls-faq")]),
             reports.link(meta_url, "blocked", status=403, uses=[reports.use()]),
         ],
-        pages=[
-            reports.page(
-                FAQ,
-                ("openai-chatgpt",),
-                labels=[
-                    reports.label("Data Controls"),
-                    reports.label(
-                        "Improve the model for everyone",
-                        "missing",
-                        suggestions=[("Improve the model for everyone (beta)", 0.9)],
-                    ),
-                ],
-            )
-        ],
+        pages=[faq_page_with_a_missing_label()],
         findings=[
             reports.finding(
                 "label-missing",

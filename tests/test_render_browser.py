@@ -9,7 +9,6 @@ sizes, go to `OPTOUT_WATCH_SCREENSHOTS` when set, else to pytest's tmp_path."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import threading
@@ -22,15 +21,13 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route, ViewportSize, sync_playwright
 
-from optout_watch.catalogue.models import Platform, Procedure
+from optout_watch.catalogue.models import Procedure
 from optout_watch.guide.render import render_site
-from optout_watch.lint.rules import RuleSettings
-from optout_watch.lint.runner import Selection, discover, validate_files
 from tests import alerts_reports as reports
+from tests.test_render import FAQ, _platforms, faq_page_with_a_missing_label
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = Path(os.environ.get("OPTOUT_WATCH_CHROMIUM", "/usr/bin/chromium"))
-FAQ = "https://help.openai.com/en/articles/7730893-data-controls-faq"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
@@ -40,33 +37,11 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def _platforms() -> list[Platform]:
-    result = validate_files(
-        discover([ROOT / "catalogue"]),
-        selection=Selection(),
-        settings=RuleSettings(today=dt.date(2026, 12, 1)),
-    )
-    return [item.platform for item in result.platforms]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = reports.report(
         links=[reports.link(FAQ, uses=[reports.use("openai-chatgpt", "data-controls-faq")])],
-        pages=[
-            reports.page(
-                FAQ,
-                ("openai-chatgpt",),
-                labels=[
-                    reports.label("Data Controls"),
-                    reports.label(
-                        "Improve the model for everyone",
-                        "missing",
-                        suggestions=[("Improve the model for everyone (beta)", 0.9)],
-                    ),
-                ],
-            )
-        ],
+        pages=[faq_page_with_a_missing_label()],
     )
     files = render_site(_platforms(), reports.view(data))
     folder = tmp_path_factory.mktemp("site")

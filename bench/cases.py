@@ -76,6 +76,17 @@ def _subject(name: str, figure: Figure) -> str:
     return f"{name} ⚠ failed checks" if _problems(figure) else name
 
 
+def _row(
+    case: str, name: str, figure: Figure, value: str, *, ratio: float | None, versus: str
+) -> Row:
+    """The table's line for one figure: its subject flagged if it failed its checks, and its
+    peak memory and number of runs."""
+    return Row(
+        case, _subject(name, figure), value, ratio, versus, mb(figure.peak_rss_kb),
+        len(figure.samples),
+    )  # fmt: skip
+
+
 def _figure_data(figure: Figure, **extra: Any) -> dict[str, Any]:
     return {**figure.as_dict(), **extra, "problems": _problems(figure)}
 
@@ -110,14 +121,13 @@ def case_1(ctx: Context) -> Outcome:
         }
         for name, figure in found.items():
             rows.append(
-                Row(
+                _row(
                     f"1 · 1,000 URLs, {order}",
-                    _subject(name, figure),
+                    name,
+                    figure,
                     f"{figure.median_wall:.2f} s",
-                    figure.median_wall / load.bound,
-                    f"bound {load.bound:.2f} s",
-                    mb(figure.peak_rss_kb),
-                    len(figure.samples),
+                    ratio=figure.median_wall / load.bound,
+                    versus=f"bound {load.bound:.2f} s",
                 )
             )
     data["notes"] = (
@@ -220,14 +230,13 @@ def case_2(ctx: Context) -> Outcome:
             figure, requests_per_s=rates[name], time_ratio_to_httpx=ratio
         )
         rows.append(
-            Row(
+            _row(
                 f"2 · 2,000 URLs, 1 host, c={level}",
-                _subject(name.rsplit(",", 1)[0], figure),
+                name.rsplit(",", 1)[0],
+                figure,
                 f"{rates[name]:,.0f} req/s",
-                ratio,
-                "" if ratio is None else f"httpx c={level}",
-                mb(figure.peak_rss_kb),
-                len(figure.samples),
+                ratio=ratio,
+                versus="" if ratio is None else f"httpx c={level}",
             )
         )
     return Outcome("case2_throughput", data, rows)
@@ -356,14 +365,13 @@ def case_4(ctx: Context) -> Outcome:
         ratio = None if figure is floor else figure.median_wall / floor.median_wall
         data["figures"][name] = _figure_data(figure, time_ratio_to_floor=ratio)
         rows.append(
-            Row(
+            _row(
                 "4 · validate 1,000 files",
-                _subject(name, figure),
+                name,
+                figure,
                 f"{figure.median_wall:.2f} s",
-                ratio,
-                "" if ratio is None else "floor",
-                mb(figure.peak_rss_kb),
-                len(figure.samples),
+                ratio=ratio,
+                versus="" if ratio is None else "floor",
             )
         )
     return Outcome("case4_validate", data, rows)
@@ -403,14 +411,13 @@ def case_5(ctx: Context) -> Outcome:
         ratio = None if figure is baseline else figure.median_wall / baseline.median_wall
         data["figures"][name] = _figure_data(figure, time_ratio_to_python=ratio)
         rows.append(
-            Row(
+            _row(
                 "5 · start-up",
-                _subject(name, figure),
+                name,
+                figure,
                 f"{figure.median_wall * 1000:.0f} ms",
-                ratio,
-                "" if ratio is None else "python -c pass",
-                mb(figure.peak_rss_kb),
-                len(figure.samples),
+                ratio=ratio,
+                versus="" if ratio is None else "python -c pass",
             )
         )
     return Outcome("case5_startup", data, rows)
@@ -451,14 +458,13 @@ def case_6(ctx: Context) -> Outcome:
         }
         for name, figure in found.items():
             rows.append(
-                Row(
+                _row(
                     f"6 · {load.urls:,} URLs, 100 hosts, 50 ms",
-                    _subject(name, figure),
+                    name,
+                    figure,
                     f"{figure.median_wall:.2f} s",
-                    figure.median_wall / load.bound,
-                    f"bound {load.bound:.2f} s",
-                    mb(figure.peak_rss_kb),
-                    len(figure.samples),
+                    ratio=figure.median_wall / load.bound,
+                    versus=f"bound {load.bound:.2f} s",
                 )
             )
     extra_urls = loads["big"].urls - loads["small"].urls

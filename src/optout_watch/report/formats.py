@@ -177,10 +177,6 @@ def _heading(view: ReportView) -> str:
     return "\n".join(lines)
 
 
-def _platform_name(view: ReportView, platform_id: str) -> str:
-    return view.service(platform_id)
-
-
 def _platform_table(view: ReportView) -> str:
     """One row per platform, by name: its own links by outcome (sources, which many platforms
     cite, get a row of their own rather than a count in each), its expected labels by state."""
@@ -195,7 +191,7 @@ def _platform_table(view: ReportView) -> str:
             labels[platform].update(label.state for label in page.labels)
     platforms = sorted(
         (outcomes.keys() | labels.keys()) - {_SOURCES},
-        key=lambda platform: _platform_name(view, platform).lower(),
+        key=lambda platform: view.service(platform).lower(),
     )
     if _SOURCES in outcomes:
         platforms.append(_SOURCES)
@@ -204,7 +200,7 @@ def _platform_table(view: ReportView) -> str:
     titles = ["Platform", *(title for _, title in _LINK_COLUMNS + _LABEL_COLUMNS)]
     rows = [
         [
-            "Sources" if platform == _SOURCES else inline(_platform_name(view, platform)),
+            "Sources" if platform == _SOURCES else inline(view.service(platform)),
             *(str(outcomes[platform][outcome]) for outcome, _ in _LINK_COLUMNS),
             *(str(labels[platform][state]) for state, _ in _LABEL_COLUMNS),
         ]

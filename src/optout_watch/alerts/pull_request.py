@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlencode
@@ -306,5 +306,5 @@ def _dispatch(client: GitHubClient, ci: CiDispatch) -> CiDispatch:
     try:
         client.dispatch_workflow(ci.workflow, ref=ci.branch)
     except GitHubError as error:
-        return CiDispatch(ci.workflow, ci.branch, ci.runs_url, error.message)
+        return replace(ci, error=error.message)
     return ci

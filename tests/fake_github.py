@@ -12,7 +12,10 @@ It answers the four endpoints the sync uses, the way GitHub does:
 - for the fix pull request: `GET /repos/{owner}/{repo}/pulls` (`head` as `OWNER:BRANCH`,
   `state`), `POST .../pulls` (title, body, head, base; 422 when the branch already has an
   open pull request, as GitHub answers) and `PATCH .../pulls/{n}` (title, body, state). Pull
-  requests are issues with `pull_request` set, as on GitHub: comments go to `.../issues/{n}`.
+  requests are issues with `pull_request` set, as on GitHub: comments go to `.../issues/{n}`;
+- `POST /repos/{owner}/{repo}/actions/workflows/{file}/dispatches` (`ref`): 204 and no body for
+  a workflow of `dispatchable` (`ci.yml` by default), recorded in `dispatches`; 404 for
+  another, 422 without a `ref`, as GitHub answers.
 
 Every request is logged (method, path, query, JSON body) before it is answered, so that tests
 can assert on what was sent, and what was not. A wrong or missing token is answered 401, an
@@ -115,6 +118,9 @@ class FakeGitHub:
         self.prefix = prefix.rstrip("/")
         self.issues: dict[int, FakeIssue] = {}
         self.requests: list[LoggedRequest] = []
+        #: The workflows that have `on: workflow_dispatch`, and each (workflow, ref) dispatched.
+        self.dispatchable: set[str] = {"ci.yml"}
+        self.dispatches: list[tuple[str, str]] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -255,7 +261,7 @@ class FakeGitHub:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 status, headers, body = fake._answer(method, self.path, dict(self.headers), raw)
-                payload = json.dumps(body).encode()
+                payload = json.dumps(body).encode() if status != 204 else b""
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
@@ -298,6 +304,12 @@ class FakeGitHub:
     ) -> tuple[int, dict[str, str], Any]:
         segments = path.strip("/").split("/")
         not_found: tuple[int, dict[str, str], Any] = (404, {}, {"message": "Not Found"})
+        if (
+            segments[0] == "repos"
+            and segments[3:4] == ["actions"]
+            and "/".join(segments[1:3]) == self.repo
+        ):
+            return self._dispatch(method, segments[4:], body)
         if len(segments) >= 4 and segments[0] == "repos" and segments[3] == "pulls":
             if f"{segments[1]}/{segments[2]}" != self.repo:
                 return not_found
@@ -425,3 +437,13 @@ class FakeGitHub:
             issue.state = "open"
             issue.state_reason = "reopened" if was_closed else None
         return 200, {}, issue.to_json(self.url, self.repo)
+
+    def _dispatch(self, method: str, rest: list[str], body: Any) -> tuple[int, dict[str, str], Any]:
+        if method != "POST" or len(rest) != 3 or rest[0] != "workflows" or rest[2] != "dispatches":
+            return 404, {}, {"message": "Not Found"}
+        if rest[1] not in self.dispatchable:
+            return 404, {}, {"message": "Not Found"}
+        if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
+            return 422, {}, {"message": 'Invalid request.\n\n"ref" wasn\'t supplied.'}
+        self.dispatches.append((rest[1], body["ref"]))
+        return 204, {}, None

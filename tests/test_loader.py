@@ -58,6 +58,18 @@ HAZARDS = [
     ("tab indent", b"a:\n\tb: 1\n", "OW107", Position(2, 1), "tab used for indentation"),
     ("two documents", b"a: 1\n---\nb: 2\n", "OW103", Position(2, 1), "single document"),
     ("deep nesting", b"[" * 100 + b"]" * 100, "OW103", Position(1, 66), "nesting deeper"),
+    ("int tag on a word", b"a: !!int true\n", "OW103", Position(1, 4), "!!int needs a whole"),
+    ("int tag on nothing", b"a: !!int ''\n", "OW103", Position(1, 4), "not ''"),
+    ("int tag in YAML 1.1 hex", b"a: !!int 0x1F\n", "OW103", Position(1, 4), "not '0x1F'"),
+    ("float tag on a word", b"a: !!float x\n", "OW103", Position(1, 4), "!!float needs a number"),
+    ("float tag on nan", b"a: [1, !!float .nan]\n", "OW103", Position(1, 8), "not '.nan'"),
+    ("bool tag on maybe", b"a: !!bool maybe\n", "OW103", Position(1, 4), "true or false"),
+    ("bool tag on yes", b"a:\n  b: {c: !!bool yes}\n", "OW103", Position(2, 10), "not 'yes'"),
+    ("bool tag on a line", b'a: !!bool "true\\n"\n', "OW103", Position(1, 4), "!!bool needs"),
+    ("null tag on a word", b"a:\n  - !!null x\n", "OW103", Position(2, 5), "!!null needs"),
+    ("bad timestamp", b"a: !!timestamp 2026-13-45\n", "OW105", Position(1, 4), "'!!timestamp'"),
+    ("odd timestamp", b"- !!timestamp 2026-02-30\n", "OW105", Position(1, 3), "is not allowed"),
+    ("binary", b"a: !!binary '###'\n", "OW105", Position(1, 4), "'!!binary' is not allowed"),
 ]
 
 
@@ -74,6 +86,41 @@ def test_hazard_is_refused_with_a_located_error(
     assert caught.value.code == code
     assert caught.value.position == position
     assert fragment in caught.value.message
+
+
+def test_explicit_core_tags_on_values_written_as_that_type_are_accepted() -> None:
+    raw = b"i: !!int -3\nf: !!float 1\ng: !!float 2.5e3\nb: !!bool false\nn: !!null\ns: !!str 4\n"
+    document = parse_document(raw, Path("f.yaml"))
+    assert document.data == {"i": -3, "f": 1.0, "g": 2500.0, "b": False, "n": None, "s": "4"}
+
+
+# fmt: off
+STANDARD_TAGS = [
+    "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary", "!!merge",
+    "!!value", "!!yaml", "!!set", "!!omap", "!!pairs", "!!seq", "!!map",
+]
+# fmt: on
+
+
+@given(
+    st.sampled_from(STANDARD_TAGS),
+    st.one_of(
+        st.text(max_size=20),
+        st.sampled_from(["", "0x1F", "1_000", "0o7", "1:30", ".inf", "-.NaN", "yes", "~", "1e5"]),
+    ),
+    st.sampled_from(["a: {tag} {value}\n", "- {tag} {value}\n", "a:\n  b: [{tag} {value}]\n"]),
+)
+def test_a_standard_tag_on_any_scalar_loads_or_fails_with_a_located_error(
+    tag: str, value: str, layout: str
+) -> None:
+    quoted = '"' + value.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+    raw = layout.format(tag=tag, value=quoted).encode("utf-8")
+    try:
+        parse_document(raw, Path("f.yaml"))
+    except LoadError as error:
+        assert error.code in {"OW103", "OW105"}
+        assert error.position.line >= 1
+        assert error.position.column >= 1
 
 
 def test_oversized_file_is_refused_before_it_is_read_whole(tmp_path: Path) -> None:

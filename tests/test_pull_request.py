@@ -58,7 +58,14 @@ def github() -> Iterator[FakeGitHub]:
         yield server
 
 
-def run(github: FakeGitHub, tmp_path: Path, diff: str, *, dry_run: bool = False) -> tuple[int, str]:
+def run(
+    github: FakeGitHub,
+    tmp_path: Path,
+    diff: str,
+    *,
+    dry_run: bool = False,
+    ci_workflow: str | None = None,
+) -> tuple[int, str]:
     report_path = write_report(tmp_path / "report.json", report_data())
     diff_path = tmp_path / "fixes.diff"
     diff_path.write_text(diff, encoding="utf-8")
@@ -67,7 +74,7 @@ def run(github: FakeGitHub, tmp_path: Path, diff: str, *, dry_run: bool = False)
         report_path, diff_path, branch=BRANCH, base=None, repo=None, dry_run=dry_run,
         environ={"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": github.url,
                  "GITHUB_REF_NAME": "main"},
-        out=out, err=err, write_interval=0,
+        out=out, err=err, write_interval=0, ci_workflow=ci_workflow,
     )  # fmt: skip
     assert TOKEN not in out.getvalue() + err.getvalue()
     return code, out.getvalue() + err.getvalue()
@@ -157,3 +164,105 @@ def test_a_refused_token_exits_2_without_showing_it(
     assert main(args) == 2
     assert "401" in capsys.readouterr().err
     assert github.writes == []
+
+
+# --- CI on the fixes' branch -------------------------------------------------------------
+
+RUNS = "https://github.com/octo/guide/actions/workflows/ci.yml?query=branch%3Aoptout-watch%2Ffixes"
+
+
+def test_ci_is_dispatched_on_the_branch_and_the_description_links_its_runs(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    code, out = run(github, tmp_path, CATALOGUE_DIFF, ci_workflow="ci.yml")
+    assert code == 0, out
+    assert github.dispatches == [("ci.yml", BRANCH)]
+    writes = [(w.method, w.path) for w in github.writes]
+    assert writes == [
+        ("POST", f"/repos/{REPO}/actions/workflows/ci.yml/dispatches"),
+        ("POST", f"/repos/{REPO}/pulls"),
+    ]
+    assert github.writes[0].body == {"ref": BRANCH}
+    body = github.pulls()[0].body or ""
+    assert (
+        f"**CI:** `ci.yml` was dispatched on `{BRANCH}` for this push, as a pull request opened "
+        f"by a workflow's token starts no workflow: [its runs on the branch]({RUNS})."
+    ) in body
+    # The next night pushes the branch again: CI runs again, the description stays as it is.
+    code, out = run(github, tmp_path, CATALOGUE_DIFF, ci_workflow="ci.yml")
+    assert code == 0, out
+    assert "up to date" in out
+    assert github.dispatches == [("ci.yml", BRANCH)] * 2
+
+
+def test_a_failed_dispatch_is_said_in_the_description_and_exits_2(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.dispatchable = set()  # ci.yml without `on: workflow_dispatch`: GitHub answers 404
+    code, out = run(github, tmp_path, CATALOGUE_DIFF, ci_workflow="ci.yml")
+    assert code == 2
+    (pull,) = github.pulls()
+    body = pull.body or ""
+    assert f"**CI has not run on `{BRANCH}`:** dispatching `ci.yml` failed (" in body
+    assert "(404)" in body
+    assert "Run `ci.yml` on the branch from the Actions tab before merging." in body
+    assert RUNS not in body
+    assert f"CI has not run on {BRANCH} (the pull request says so)" in out
+    assert "actions: write" in out
+    assert "`on: workflow_dispatch`" in out
+
+
+def test_without_a_ci_workflow_the_description_says_ci_has_not_run(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    code, _ = run(github, tmp_path, CATALOGUE_DIFF)
+    assert code == 0
+    assert github.dispatches == []
+    body = github.pulls()[0].body or ""
+    assert f"**CI has not run on `{BRANCH}`:** a pull request opened by a workflow's token" in body
+
+
+def test_a_dry_run_dispatches_nothing(github: FakeGitHub, tmp_path: Path) -> None:
+    code, out = run(github, tmp_path, CATALOGUE_DIFF, dry_run=True, ci_workflow="ci.yml")
+    assert code == 0
+    assert out.startswith(f"would dispatch ci.yml on {BRANCH}\n")
+    assert f"[its runs on the branch]({RUNS})" in out
+    assert github.writes == []
+
+
+def test_nothing_to_fix_dispatches_nothing(github: FakeGitHub, tmp_path: Path) -> None:
+    github.add_pull("Catalogue fixes: 1 moved link", head=BRANCH)
+    code, _ = run(github, tmp_path, "", ci_workflow="ci.yml")
+    assert code == 0
+    assert github.dispatches == []
+
+
+@pytest.mark.parametrize("workflow", ["../ci.yml", "ci", "ci.yml/../x.yml", "a b.yml", ""])
+def test_a_ci_workflow_that_is_not_a_file_name_is_refused(
+    github: FakeGitHub, tmp_path: Path, workflow: str
+) -> None:
+    code, out = run(github, tmp_path, CATALOGUE_DIFF, ci_workflow=workflow)
+    assert code == 2
+    assert "is not a workflow's file name; give the name of a file of .github/workflows" in out
+    assert github.requests == []
+
+
+def test_propose_dispatches_the_ci_workflow_it_is_given(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write_report(tmp_path / "report.json", report_data())
+    (tmp_path / "fixes.diff").write_text(CATALOGUE_DIFF, encoding="utf-8")
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    monkeypatch.setenv("GITHUB_API_URL", github.url)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.example")
+    args = ["propose", "--report", str(tmp_path / "report.json"),
+            "--diff", str(tmp_path / "fixes.diff"), "--ci-workflow", "ci.yml"]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    assert github.dispatches == [("ci.yml", BRANCH)]
+    assert "https://github.example/octo/guide/actions/workflows/ci.yml?query=" in (
+        github.pulls()[0].body or ""
+    )

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from optout_watch.catalogue.loader import parse_document
 from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
 from optout_watch.fetching.fetch import FetchResult, Validators
 from optout_watch.fetching.judge import judge
@@ -21,6 +22,7 @@ from optout_watch.run.probe import Probed
 from optout_watch.run.watch import watch_page
 from optout_watch.storage.snapshots import Snapshot, SnapshotMeta, SnapshotStore, text_sha256
 from optout_watch.storage.state import STATE_FORMAT_VERSION, load_state
+from tests.conftest import platform_yaml
 from tests.loopback import Loopback, Reply
 from tests.test_check import _catalogue, _page, _run
 
@@ -176,6 +178,104 @@ def test_a_page_unread_while_rebaselining_is_named(
     assert "1 watched page could not be read and keeps the old extractor's snapshot" in output
     assert PAGE_URL in output
     assert "Text the old extractor kept" in _snapshot_text(isolated)  # the last good one
+
+
+WALL_URL = "https://help.example.org/wall"
+
+
+def _watch_the_wall_too(root: Path) -> None:
+    """A second watched page, read from the same loopback server as the first."""
+    path = root / "catalogue" / "example-chat.yaml"
+    data = parse_document(path.read_bytes(), path).data
+    data["links"][2]["watch"] = {"select": "article", "expect": ["Privacy"]}
+    path.write_text(platform_yaml(data), encoding="utf-8")
+
+
+def _meta_path(root: Path, url: str) -> Path:
+    return SnapshotStore(root / "state" / "snapshots").path_for(url).with_suffix(".meta.json")
+
+
+def _snapshot_of(root: Path, url: str) -> Snapshot:
+    snapshot = SnapshotStore(root / "state" / "snapshots").read(url)
+    assert snapshot is not None
+    return snapshot
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["per-snapshot", "state-only"])
+def test_a_page_unread_on_the_night_of_the_upgrade_is_rebaselined_when_next_read(
+    isolated: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    recorded: bool,
+) -> None:
+    """`state-only`: the snapshots were written before they recorded their extractor, and
+    have the state's."""
+    _watch_the_wall_too(isolated)
+    with Loopback() as net:
+        server = net.server("127.0.0.1")
+        _serve(server, Reply(200, ETAG, _page().body))
+        server.route("/wall", _page())
+
+        # Night 1: the old extractor reads both pages.
+        with monkeypatch.context() as patch:
+            _old_extractor(patch)
+            code, report, _ = _run(capsys, isolated, server.base_url)
+        assert (code, _codes(report)) == (0, [])
+        for url in (PAGE_URL, WALL_URL):
+            assert _snapshot_of(isolated, url).meta.extractor == OLD
+            if not recorded:
+                meta = json.loads(_meta_path(isolated, url).read_text())
+                del meta["extractor"]
+                _meta_path(isolated, url).write_text(json.dumps(meta))
+                assert _snapshot_of(isolated, url).meta.extractor is None
+
+        # Night 2: the new extractor reads the first page; the second fails.
+        server.route("/wall", Reply(500, {"content-type": "text/html"}, b"oops"))
+        _, report, output = _run(capsys, isolated, server.base_url)
+        assert "page-changed" not in _codes(report)
+        assert f"the extractor changed ({OLD} → {extract.EXTRACTOR_VERSION})" in output
+        assert f"keeps the old extractor's snapshot, re-baselined when read: {WALL_URL}" in output
+        assert _snapshot_of(isolated, PAGE_URL).meta.extractor == extract.EXTRACTOR_VERSION
+        wall = _snapshot_of(isolated, WALL_URL)
+        assert "Text the old extractor kept" in wall.text  # the last good snapshot, kept
+        assert wall.meta.extractor == (OLD if recorded else None)
+        # The state's extractor stays that of the snapshots that record none, while one is left.
+        expected = extract.EXTRACTOR_VERSION if recorded else OLD
+        assert load_state(isolated / "state").extractor == expected
+
+        # Night 3: both read. The first is compared, the second re-baselined: neither changed.
+        server.route("/wall", _page())
+        _, report, output = _run(capsys, isolated, server.base_url)
+        assert "page-changed" not in _codes(report)
+        assert [page["changed"] for page in report["pages"]] == [False, False]
+        assert f"the extractor changed ({OLD} → {extract.EXTRACTOR_VERSION})" in output
+        assert "could not be read" not in output
+        wall = _snapshot_of(isolated, WALL_URL)
+        assert "Text the old extractor kept" not in wall.text
+        assert wall.meta.extractor == extract.EXTRACTOR_VERSION
+        assert load_state(isolated / "state").extractor == extract.EXTRACTOR_VERSION
+
+        # Night 4: nothing left to re-baseline; both pages are asked conditionally.
+        _, report, output = _run(capsys, isolated, server.base_url)
+        assert _codes(report) == []
+        assert "extractor changed" not in output
+        page_requests = [r for r in server.requests if r.target == "/privacy"]
+        assert page_requests[-1].headers.get("if-none-match") == '"v1"'
+
+
+def test_an_extractor_that_reads_a_page_alike_still_records_itself_in_its_snapshot() -> None:
+    text = "Privacy\nOpt out of model training\n"
+    previous = _snapshot(text)
+    probed = _probed(b"<p>Privacy</p><p>Opt out of model training</p>", ["Privacy"])
+
+    watched = watch_page(probed, previous, {}, now="t1", rebaseline=True, extractor="9+new")
+
+    assert watched.change is None
+    assert watched.snapshot is not None
+    assert watched.snapshot.text == text
+    assert watched.snapshot.meta.extractor == "9+new"
+    # Without a re-baseline an unchanged text leaves the snapshot files alone.
+    assert watch_page(probed, previous, {}, now="t1", extractor="9+new").snapshot is None
 
 
 # --- the watch stage on its own ------------------------------------------------------------

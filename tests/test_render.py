@@ -16,7 +16,13 @@ from markdown_it import MarkdownIt
 
 from optout_watch._cli import main
 from optout_watch.catalogue.models import Platform
-from optout_watch.guide.render import render_site, split_labels
+from optout_watch.guide.render import (
+    MANIFEST,
+    read_manifest,
+    render_markdown,
+    render_site,
+    split_labels,
+)
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, discover, validate_files
 from tests import alerts_reports as reports
@@ -258,7 +264,11 @@ def test_catalogue_text_is_quoted_for_markdown(
     write_catalogue_file(_hostile_platform())
     code, _, err = run(capsys, "render", "--format", "markdown", "-o", str(tmp_path / "md"))
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "md").iterdir()) == ["guide.en.md", "guide.fr.md"]
+    assert sorted(p.name for p in (tmp_path / "md").iterdir()) == [
+        MANIFEST,
+        "guide.en.md",
+        "guide.fr.md",
+    ]
     for lang in ("fr", "en"):
         text = (tmp_path / "md" / f"guide.{lang}.md").read_text(encoding="utf-8")
         assert "<script>" not in text
@@ -329,7 +339,7 @@ def test_one_language_only(
         "-o", "m",
     )  # fmt: skip
     assert code == 0
-    assert [p.name for p in (run_folder / "m").iterdir()] == ["guide.fr.md"]
+    assert sorted(p.name for p in (run_folder / "m").iterdir()) == [MANIFEST, "guide.fr.md"]
 
 
 def test_an_invalid_catalogue_is_refused(
@@ -540,3 +550,147 @@ def test_the_static_files_are_package_data() -> None:
     files = render_site(_platforms()[:1], None, ("fr",))
     assert {"static/guide.css", "static/guide.js", "index.html", "fr/index.html"} <= set(files)
     json.dumps(files)  # plain text throughout
+
+
+# --- the output folder: only a guide render made, cleaned of what it no longer writes -------
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+
+
+def _two_platforms(write_catalogue_file: WriteFile) -> Path:
+    write_catalogue_file(valid_platform())
+    other = valid_platform()
+    other["id"] = "other-chat"
+    return write_catalogue_file(other)
+
+
+def test_the_files_written_are_the_renders_and_a_manifest_of_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], run_folder: Path
+) -> None:
+    for output_format, render in (("html", render_site), ("markdown", render_markdown)):
+        out = tmp_path / output_format
+        code, _, err = run(
+            capsys, "render", "--catalogue", str(CATALOGUE), "--format", output_format,
+            "-o", str(out),
+        )  # fmt: skip
+        assert code == 0, err
+        expected = render(_platforms())
+        assert _files(out) == {*expected, MANIFEST}
+        for relative, text in expected.items():
+            assert (out / relative).read_bytes() == text.encode("utf-8"), relative
+        assert read_manifest((out / MANIFEST).read_text(encoding="utf-8")) == set(expected)
+
+
+def test_a_platform_taken_out_of_the_catalogue_leaves_no_file_and_others_stay(
+    capsys: pytest.CaptureFixture[str], run_folder: Path, write_catalogue_file: WriteFile
+) -> None:
+    other = _two_platforms(write_catalogue_file)
+    assert run(capsys, "render", "-o", "s")[0] == 0
+    assert {"fr/other-chat.html", "en/other-chat.html"} <= _files(run_folder / "s")
+    (run_folder / "s" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    (run_folder / "s" / "en" / "extra.html").write_text("mine too\n", encoding="utf-8")
+    other.unlink()
+
+    code, _, err = run(capsys, "render", "-o", "s")
+
+    assert code == 0, err
+    assert "removed 2 it no longer writes" in err
+    files = _files(run_folder / "s")
+    assert not {"fr/other-chat.html", "en/other-chat.html"} & files
+    assert {"fr/example-chat.html", "en/example-chat.html", "notes.txt", "en/extra.html"} <= files
+    listed = read_manifest((run_folder / "s" / MANIFEST).read_text(encoding="utf-8"))
+    assert files == {*listed, MANIFEST, "notes.txt", "en/extra.html"}
+
+
+def test_another_format_or_language_replaces_the_guide_and_its_folders(
+    capsys: pytest.CaptureFixture[str], run_folder: Path, write_catalogue_file: WriteFile
+) -> None:
+    _two_platforms(write_catalogue_file)
+    assert run(capsys, "render", "-o", "s")[0] == 0
+    assert run(capsys, "render", "--format", "markdown", "--lang", "en", "-o", "s")[0] == 0
+    assert sorted(p.name for p in (run_folder / "s").iterdir()) == [MANIFEST, "guide.en.md"]
+
+
+@pytest.mark.parametrize("content", ["keep.txt", ".git"])
+def test_a_folder_render_did_not_make_is_refused_untouched(
+    capsys: pytest.CaptureFixture[str],
+    run_folder: Path,
+    write_catalogue_file: WriteFile,
+    content: str,
+) -> None:
+    write_catalogue_file(valid_platform())
+    (run_folder / "docs").mkdir()
+    (run_folder / "docs" / content).write_text("mine\n", encoding="utf-8")
+
+    code, out, err = run(capsys, "render", "-o", "docs")
+
+    assert code == 2
+    assert out == ""
+    assert f"docs: the folder is not empty and holds no {MANIFEST}" in err
+    assert "give -o a new or empty folder" in err
+    assert _files(run_folder / "docs") == {content}
+
+
+def test_an_empty_folder_is_used(
+    capsys: pytest.CaptureFixture[str], run_folder: Path, write_catalogue_file: WriteFile
+) -> None:
+    write_catalogue_file(valid_platform())
+    (run_folder / "s").mkdir()
+    assert run(capsys, "render", "-o", "s")[0] == 0
+    assert "en/example-chat.html" in _files(run_folder / "s")
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [["../outside.txt"], ["/tmp/outside.txt"], ["a\\..\\..\\outside.txt"], [MANIFEST], "x"],
+)
+def test_a_manifest_naming_files_outside_the_guide_is_refused(
+    capsys: pytest.CaptureFixture[str],
+    run_folder: Path,
+    write_catalogue_file: WriteFile,
+    listed: object,
+) -> None:
+    write_catalogue_file(valid_platform())
+    (run_folder / "outside.txt").write_text("mine\n", encoding="utf-8")
+    (run_folder / "s").mkdir()
+    manifest = run_folder / "s" / MANIFEST
+    manifest.write_text(json.dumps({"files": listed}), encoding="utf-8")
+
+    code, _, err = run(capsys, "render", "-o", "s")
+
+    assert code == 2
+    assert f"{MANIFEST}: unreadable list of the files render wrote" in err
+    assert "remove the folder and render again" in err
+    assert (run_folder / "outside.txt").read_text(encoding="utf-8") == "mine\n"
+    assert _files(run_folder / "s") == {MANIFEST}
+
+
+def test_a_file_reached_through_a_linked_folder_is_never_removed(
+    capsys: pytest.CaptureFixture[str], run_folder: Path, write_catalogue_file: WriteFile
+) -> None:
+    write_catalogue_file(valid_platform())
+    (run_folder / "elsewhere").mkdir()
+    (run_folder / "elsewhere" / "page.html").write_text("mine\n", encoding="utf-8")
+    assert run(capsys, "render", "-o", "s")[0] == 0
+    (run_folder / "s" / "linked").symlink_to(run_folder / "elsewhere", target_is_directory=True)
+    manifest = run_folder / "s" / MANIFEST
+    listed = read_manifest(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({"files": [*listed, "linked/page.html"]}), encoding="utf-8")
+
+    assert run(capsys, "render", "-o", "s")[0] == 0
+
+    assert (run_folder / "elsewhere" / "page.html").read_text(encoding="utf-8") == "mine\n"
+    assert "linked/page.html" not in read_manifest(manifest.read_text(encoding="utf-8"))
+
+
+def test_an_output_that_is_a_file_is_refused(
+    capsys: pytest.CaptureFixture[str], run_folder: Path, write_catalogue_file: WriteFile
+) -> None:
+    write_catalogue_file(valid_platform())
+    (run_folder / "s").write_text("mine\n", encoding="utf-8")
+    code, _, err = run(capsys, "render", "-o", "s")
+    assert code == 2
+    assert "s: not a folder; give -o a folder for the guide" in err
+    assert (run_folder / "s").read_text(encoding="utf-8") == "mine\n"

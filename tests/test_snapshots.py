@@ -141,6 +141,26 @@ def test_a_changed_page_replaces_the_snapshot(store: SnapshotStore) -> None:
     assert snapshot.meta.etag is None
 
 
+def test_the_extractor_is_kept_with_its_snapshot(store: SnapshotStore) -> None:
+    meta = dataclasses.replace(meta_for(TEXT), extractor="2+selectolax-1.0.2")
+    _Writer(store).write(URL, TEXT, meta)
+
+    assert store.read(URL) == Snapshot(TEXT, meta)
+    raw = store.path_for(URL).with_suffix(".meta.json").read_text(encoding="utf-8")
+    assert '\n  "extractor": "2+selectolax-1.0.2",\n' in raw
+
+
+def test_a_meta_written_before_extractors_were_recorded_has_none(store: SnapshotStore) -> None:
+    _Writer(store).write(URL, TEXT, meta_for(TEXT))
+    meta_path = store.path_for(URL).with_suffix(".meta.json")
+    fields = json.loads(meta_path.read_text(encoding="utf-8"))
+    del fields["extractor"]
+    meta_path.write_text(json.dumps(fields), encoding="utf-8")
+
+    assert store.read(URL) == Snapshot(TEXT, meta_for(TEXT))
+    assert meta_for(TEXT).extractor is None
+
+
 def test_read_of_an_unknown_page_is_none(store: SnapshotStore) -> None:
     assert store.read(URL) is None
 

@@ -791,10 +791,10 @@ def test_permissions_are_the_least_each_job_needs() -> None:
         assert isinstance(job.get("permissions"), dict), f"{job_id} states its permissions"
     writes = {
         scope: {job_id for job_id, job in jobs.items() if job["permissions"].get(scope) == "write"}
-        for scope in ("contents", "issues", "pull-requests")
+        for scope in ("contents", "issues", "pull-requests", "actions")
     }
     allowed = {scope for job in jobs.values() for scope, level in job["permissions"].items()}
-    assert allowed <= {"contents", "issues", "pull-requests", "pages", "id-token"}
+    assert allowed <= {"contents", "issues", "pull-requests", "actions", "pages", "id-token"}
     publishing = job_with_uses(workflow, "actions/deploy-pages@")
     # Publishing the guide has the two permissions Pages needs and nothing else; rendering it
     # (code from the repository) runs with read access only.
@@ -808,10 +808,20 @@ def test_permissions_are_the_least_each_job_needs() -> None:
     pushing = job_with_step(workflow, runs('git push --quiet "$remote"'))
     fixing = job_with_step(workflow, runs("optout-watch propose"))
     syncing = job_with_step(workflow, runs("optout-watch issues sync"))
-    assert writes == {"contents": {pushing, fixing}, "issues": {syncing}, "pull-requests": {fixing}}
+    assert writes == {
+        "contents": {pushing, fixing},
+        "issues": {syncing},
+        "pull-requests": {fixing},
+        "actions": {fixing},
+    }
     assert len({pushing, fixing, syncing}) == 3, "no job may both push and write issues"
     assert jobs[syncing]["permissions"] == {"contents": "read", "issues": "write"}
-    assert jobs[fixing]["permissions"] == {"contents": "write", "pull-requests": "write"}
+    # `actions: write` only to dispatch CI on the fixes' branch (see the test below).
+    assert jobs[fixing]["permissions"] == {
+        "contents": "write",
+        "pull-requests": "write",
+        "actions": "write",
+    }
 
 
 def token_paths(node: Any, pattern: str, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -1039,7 +1049,7 @@ FIXES_CALLS = [
     "python -m pip install .",
     "optout-watch fix --report report.json token=",
     "optout-watch propose --report report.json --branch optout-watch/fixes --diff fixes.diff "
-    "token=given",
+    "--ci-workflow ci.yml token=given",
 ]
 FIXES_BRANCH = "optout-watch/fixes"
 
@@ -1257,6 +1267,24 @@ def test_the_fixes_are_proposed_unless_the_check_exits_2(exit_code: str, runs_fi
     assert order[-1] == len(fixes["steps"]) - 1
 
 
+def test_the_fix_pull_request_s_ci_is_dispatched_on_its_branch() -> None:
+    """A pull request opened with the workflow's token starts no workflow: `propose` dispatches
+    CI on the branch, which ci.yml must accept."""
+    fixes = nightly()["jobs"]["fixes"]
+    command = step_of(fixes, has_id("pull-request"))["run"]
+    (workflow,) = re.findall(r"--ci-workflow (\S+)", command)
+    assert '--branch "$FIXES_BRANCH"' in command
+    dispatched = load(WORKFLOWS / workflow)
+    assert "workflow_dispatch" in dispatched["on"]
+    assert {"push", "pull_request"} <= set(dispatched["on"])
+    # Dispatched, it checks out and tests the branch it runs on, with read access only.
+    assert dispatched["permissions"] == {"contents": "read"}
+    for job in dispatched["jobs"].values():
+        for step in job["steps"]:
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert "ref" not in step.get("with", {})
+
+
 def _catalogue_on_main(sandbox: Sandbox) -> str:
     clone = sandbox.root / "maintainer"
     sandbox.git("clone", "--quiet", sandbox.remote.as_uri(), str(clone))
@@ -1281,7 +1309,7 @@ def test_no_fix_pushes_nothing_and_lets_the_pull_request_close(sandbox: Sandbox)
         "python -m pip install .",
         "optout-watch fix --report report.json token=",
         "optout-watch propose --report report.json --branch optout-watch/fixes --diff fixes.diff "
-        "token=given",
+        "--ci-workflow ci.yml token=given",
     ]
     workspace = sandbox.root / "run-1" / "fixes"
     assert (workspace / "fixes.diff").read_text(encoding="utf-8") == ""

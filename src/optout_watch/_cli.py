@@ -210,6 +210,11 @@ def _add_after_check_commands(
         help="the catalogue's diff after `optout-watch fix` (empty: nothing changed)",
     )  # fmt: skip
     propose.add_argument("--branch", default="optout-watch/fixes", help="the fixes' branch")
+    propose.add_argument(
+        "--ci-workflow", metavar="FILE",
+        help="dispatch this workflow (ci.yml) on the branch: a pull request opened by a "
+        "workflow's token starts none; needs `actions: write` and `on: workflow_dispatch`",
+    )  # fmt: skip
     propose.add_argument("--base", help="default: $GITHUB_REF_NAME, else main")
     propose.add_argument("--repo", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
     propose.add_argument("--dry-run", action="store_true", help="print; change nothing")
@@ -280,6 +285,7 @@ def _run_propose(args: argparse.Namespace, _settings: Settings, streams: Streams
         environ=os.environ,
         out=streams.out,
         err=streams.err,
+        ci_workflow=args.ci_workflow,
     )
 
 

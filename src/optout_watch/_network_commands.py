@@ -213,8 +213,8 @@ def _stateful_run(
 
 
 def _say_rebaselined(result: CheckResult, streams: Streams) -> None:
-    """The snapshots were taken by another extractor: this run compared none of them."""
-    before = result.previous_extractor or "unknown"
+    """Snapshots were taken by another extractor: this run compared none of them."""
+    before = ", ".join(version or "unknown" for version in result.previous_extractors)
     streams.err.write(
         f"optout-watch: the extractor changed ({before} → {result.extractor}): snapshots "
         "re-baselined, no page reported as changed\n"
@@ -225,7 +225,7 @@ def _say_rebaselined(result: CheckResult, streams: Streams) -> None:
         keep = "keeps" if len(stale) == 1 else "keep"
         streams.err.write(
             f"optout-watch: {pages} could not be read and {keep} the old extractor's "
-            f"snapshot; a change reported there next may be the extractor's: {', '.join(stale)}\n"
+            f"snapshot, re-baselined when read: {', '.join(stale)}\n"
         )
 
 

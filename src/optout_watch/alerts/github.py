@@ -285,6 +285,14 @@ class GitHubClient:
         url = self._url(f"/repos/{self._repo}/pulls/{number}")
         return _pull(self._json(self._send("PATCH", url, action, json=payload), action))
 
+    def dispatch_workflow(self, workflow: str, *, ref: str) -> None:
+        """Start the workflow `workflow` (its file name, such as `ci.yml`, which must have
+        `on: workflow_dispatch`) on the branch `ref`: the one way the workflow's own token may
+        start a workflow. GitHub answers 204 and no run number."""
+        action = f"dispatching the workflow {workflow} on {ref} in {self._repo}"
+        url = self._url(f"/repos/{self._repo}/actions/workflows/{workflow}/dispatches")
+        self._send("POST", url, action, json={"ref": ref})
+
     # --- one request, its rate limits and its errors ----------------------------------------
 
     def _send(

@@ -1,8 +1,8 @@
 """The fix pull request: one pull request from one branch, kept in step with the catalogue
 edits that `optout-watch fix` made from a check's report.
 
-    python -m optout_watch.alerts.pull_request --report report.json \\
-        --branch optout-watch/fixes --diff fixes.diff [--base main] [--repo O/N] [--dry-run]
+    optout-watch propose --report report.json --branch optout-watch/fixes --diff fixes.diff \\
+        [--ci-workflow ci.yml] [--base main] [--repo O/N] [--dry-run]
 
 `--diff` is the catalogue's diff after `optout-watch fix` (`git diff -- catalogue`), which the
 workflow has pushed to `--branch`. Like the issue sync, this reads the report and nothing of the
@@ -14,16 +14,24 @@ run: a change is described when the report has a confirmed finding whose fix the
 - an empty diff: an open pull request from the branch no longer applies; it is closed with a
   comment saying so.
 
-Exit codes: 0 done (or nothing to do), 2 a report, a setting or GitHub failing. The GitHub
-calls are those of `GitHubClient`: list, create and edit pull requests, comment.
+A pull request opened with the workflow's own token starts no workflow, so its CI would never
+run: with `--ci-workflow`, that workflow is dispatched on the branch first (the one event such a
+token may start), and the description says so with a link to its runs, or says that it could
+not be dispatched and why.
+
+Exit codes: 0 done (or nothing to do), 2 a report, a setting or GitHub failing (a failed
+dispatch too, once the description says it). The GitHub calls are those of `GitHubClient`:
+list, create and edit pull requests, comment, dispatch a workflow.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlencode
 
 import httpx
 
@@ -41,6 +49,19 @@ MARKER = "<!-- optout-watch:fix-pull-request -->"
 PAGE_EXCERPT_LINES = 8
 CATALOGUE_DIFF_LIMIT = 12_000
 TITLE_LIMIT = 120
+#: A workflow's file name under .github/workflows, as the dispatch endpoint takes it.
+_WORKFLOW_FILE = re.compile(r"[A-Za-z0-9_.-]+\.ya?ml")
+
+
+@dataclass(frozen=True, slots=True)
+class CiDispatch:
+    """What became of CI on the fixes' branch: `workflow` None when none was asked for;
+    `error` set when its dispatch failed."""
+
+    workflow: str | None
+    branch: str
+    runs_url: str = ""
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +124,32 @@ def _excerpt(diff: str, words: Sequence[str]) -> str | None:
     return "\n".join(lines[start : start + PAGE_EXCERPT_LINES])
 
 
+def _ci_text(ci: CiDispatch) -> str:
+    branch = code_span(ci.branch)
+    if ci.workflow is None:
+        return (
+            f"**CI has not run on {branch}:** a pull request opened by a workflow's token starts "
+            "no workflow. Run CI on the branch before merging."
+        )
+    workflow = code_span(ci.workflow)
+    if ci.error is not None:
+        return (
+            f"**CI has not run on {branch}:** dispatching {workflow} failed ({inline(ci.error)}). "
+            f"Run {workflow} on the branch from the Actions tab before merging."
+        )
+    return (
+        f"**CI:** {workflow} was dispatched on {branch} for this push, as a pull request opened "
+        f"by a workflow's token starts no workflow: [its runs on the branch]({ci.runs_url}). "
+        "Merge once it passes."
+    )
+
+
 def pull_request_text(
-    report: ReportView, found: Sequence[Change], diff: str, issues: Mapping[str, int]
+    report: ReportView,
+    found: Sequence[Change],
+    diff: str,
+    issues: Mapping[str, int],
+    ci: CiDispatch,
 ) -> tuple[str, str]:
     """The title and the description of the fix pull request, for a reviewer."""
     labels = sum(change.finding.code == "label-missing" for change in found)
@@ -117,6 +162,8 @@ def pull_request_text(
         "request carries the catalogue edits made by `optout-watch fix`. Check each new wording "
         "or address on its page before merging. Every other line of the files is unchanged; "
         "each renamed label is recorded in its link's `watch.renamed`.",
+        "",
+        _ci_text(ci),
         "",
     ]
     for change in found:
@@ -178,8 +225,16 @@ def sync_pull_request(
     err: TextIO,
     transport: httpx.BaseTransport | None = None,
     write_interval: float = 1.0,
+    ci_workflow: str | None = None,
 ) -> int:
+    """`ci_workflow`: the workflow to dispatch on `branch` (a file name, `ci.yml`), which the
+    caller has just pushed; None to dispatch none."""
     try:
+        if ci_workflow is not None and not _WORKFLOW_FILE.fullmatch(ci_workflow):
+            raise UsageError(
+                f"--ci-workflow {one_line(ci_workflow, 100)!r} is not a workflow's file name; "
+                "give the name of a file of .github/workflows, such as ci.yml"
+            )
         report = load_report(report_path)
         settings = read_settings(environ, repo)
         diff = diff_path.read_text(encoding="utf-8") if diff_path.exists() else ""
@@ -191,6 +246,10 @@ def sync_pull_request(
         return ExitCode.USAGE
     target = base or environ.get("GITHUB_REF_NAME", "").strip() or "main"
     owner = settings.repo.split("/")[0]
+    ci = CiDispatch(ci_workflow, branch)
+    if ci_workflow is not None:
+        runs = f"{settings.server_url}/{settings.repo}/actions/workflows/{ci_workflow}"
+        ci = CiDispatch(ci_workflow, branch, f"{runs}?{urlencode({'query': f'branch:{branch}'})}")
     with GitHubClient(
         api_url=settings.api_url,
         token=settings.token,
@@ -209,8 +268,13 @@ def sync_pull_request(
                 if not pulls:
                     out.write("nothing to fix and no fix pull request open\n")
                 return ExitCode.OK
+            if ci.workflow is not None:
+                if dry_run:
+                    out.write(f"would dispatch {ci.workflow} on {branch}\n")
+                else:
+                    ci = _dispatch(client, ci)
             title, body = pull_request_text(report, changes(report, diff), diff,
-                                            _issue_numbers(client))  # fmt: skip
+                                            _issue_numbers(client), ci)  # fmt: skip
             if dry_run:
                 out.write(f"{title}\n\n{body}")
             elif pulls:
@@ -226,4 +290,21 @@ def sync_pull_request(
         except GitHubError as error:
             err.write(f"optout-watch: {error.message}\n")
             return ExitCode.USAGE
+    if ci.error is not None:
+        err.write(
+            f"optout-watch: {ci.error}; CI has not run on {branch} (the pull request says so): "
+            f"the job needs the actions: write permission, and {ci.workflow} "
+            "`on: workflow_dispatch`\n"
+        )
+        return ExitCode.USAGE
     return ExitCode.OK
+
+
+def _dispatch(client: GitHubClient, ci: CiDispatch) -> CiDispatch:
+    """Start CI on the branch; a failure is kept, for the description to say."""
+    assert ci.workflow is not None, "only a workflow asked for is dispatched"
+    try:
+        client.dispatch_workflow(ci.workflow, ref=ci.branch)
+    except GitHubError as error:
+        return replace(ci, error=error.message)
+    return ci

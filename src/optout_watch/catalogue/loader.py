@@ -7,6 +7,7 @@ is deliberately narrower than `yaml.safe_load`:
   mappings and sequences. Dates stay strings (as editors see them) and `yes`/`no`/`on`/`off`
   stay strings (YAML 1.2 behaviour), so the CLI and an editor using the JSON Schema agree;
 - explicit tags other than the core ones are refused, and so are aliases (no alias bombs);
+  a core tag must tag a value written as that type (`!!int 3`, never `!!int true`);
 - duplicate keys are refused (PyYAML keeps the last one silently);
 - files must be UTF-8, indented with spaces, and at most `max_bytes` long.
 
@@ -184,20 +185,34 @@ class _CoreResolver(BaseResolver):
     """YAML 1.2 core schema: no timestamps, no yes/no booleans, no merge keys."""
 
 
-_CoreResolver.add_implicit_resolver(
-    _CORE + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_CoreResolver.add_implicit_resolver(
-    _CORE + "int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_CoreResolver.add_implicit_resolver(
-    _CORE + "float",
-    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
-    list("-+0123456789."),
-)
-_CoreResolver.add_implicit_resolver(
-    _CORE + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
+@dataclass(frozen=True, slots=True)
+class _CoreScalar:
+    """How a value of one core scalar tag is written, whether the tag is implicit or explicit
+    (`!!int 3`), and how the fix is worded when an explicit tag's value is not written so."""
+
+    pattern: re.Pattern[str]
+    first_characters: list[str]
+    expected: str
+
+
+_CORE_SCALARS = {
+    _CORE + "bool": _CoreScalar(
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"), "true or false"
+    ),
+    _CORE + "int": _CoreScalar(
+        re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"), "a whole number such as 3"
+    ),
+    _CORE + "float": _CoreScalar(
+        re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+        list("-+0123456789."),
+        "a number such as 1.5",
+    ),
+    _CORE + "null": _CoreScalar(
+        re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""], "null, ~ or nothing"
+    ),
+}
+for _tag, _scalar in _CORE_SCALARS.items():
+    _CoreResolver.add_implicit_resolver(_tag, _scalar.pattern, _scalar.first_characters)
 
 
 class _PyComposer(Reader, Scanner, Parser, Composer, _CoreResolver):
@@ -222,6 +237,26 @@ def _composer(text: str) -> _PyComposer | _LibYamlComposer:
 
 def _position(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _require_core_form(node: ScalarNode) -> None:
+    """Refuse an explicit tag whose value is not written as the core schema writes that type
+    (`!!int true`, `!!float x`, `!!null x`): PyYAML's constructor would raise on some, follow
+    YAML 1.1 on others (`!!bool yes`, `!!int 0x1F`) and turn any `!!null` into null."""
+    scalar = _CORE_SCALARS[node.tag]
+    if not scalar.pattern.fullmatch(node.value):
+        tag = _shown_tag(node.tag)
+        raise LoadError(
+            "OW103",
+            f"{tag} needs {scalar.expected}, not {node.value!r}; correct the value, "
+            f"or remove {tag} to keep it as text",
+            _position(node),
+        )
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it is written in the file: `!!int` rather than `tag:yaml.org,2002:int`."""
+    return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
 
 
 class _Builder:
@@ -266,11 +301,13 @@ class _Builder:
             if node.tag not in _SCALAR_TAGS:
                 raise LoadError(
                     "OW105",
-                    f"tag {node.tag!r} is not allowed; remove it and write a plain value",
+                    f"tag {_shown_tag(node.tag)!r} is not allowed; "
+                    "remove it and write a plain value",
                     _position(node),
                 )
             if node.tag == _STR:
                 return node.value  # what the constructor would do, without its bookkeeping
+            _require_core_form(node)
             return self._scalars.construct_object(node)
         if isinstance(node, SequenceNode):
             self._require_tag(node, "seq")
@@ -290,7 +327,7 @@ class _Builder:
         if node.tag != _CORE + kind:
             raise LoadError(
                 "OW105",
-                f"tag {node.tag!r} is not allowed; remove it",
+                f"tag {_shown_tag(node.tag)!r} is not allowed; remove it",
                 _position(node),
             )
 

@@ -10,11 +10,13 @@ by splitting a step's text into plain and label segments, never by inserting mar
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -37,9 +39,12 @@ from optout_watch.report.people import ReportView
 from optout_watch.report.safe_markdown import autolink, inline
 
 __all__ = [
+    "MANIFEST",
     "STATIC_FILES",
     "GuidePlatform",
     "guide_platforms",
+    "read_manifest",
+    "render_manifest",
     "render_markdown",
     "render_site",
 ]
@@ -604,3 +609,30 @@ def render_markdown(
         lines += [_md(w["footer"]), ""]
         files[f"guide.{lang}.md"] = "\n".join(lines)
     return files
+
+
+# --- the manifest ---------------------------------------------------------------------------
+
+#: The list of the files a render wrote, kept in its output folder: the next render removes
+#: those it no longer writes (a platform taken out of the catalogue) and no other file, and
+#: writes only into a folder that is empty or holds one.
+MANIFEST = ".optout-watch-guide.json"
+
+
+def render_manifest(files: Iterable[str]) -> str:
+    document = {"written_by": "optout-watch render", "files": sorted(set(files))}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def read_manifest(text: str) -> frozenset[str]:
+    """The files a manifest lists. Raises ValueError for a manifest `render_manifest` did not
+    write, or one that names a file outside its folder (never to be removed)."""
+    document = json.loads(text)
+    files = document.get("files") if isinstance(document, dict) else None
+    if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
+        raise ValueError('not a list of files under "files"')
+    for name in files:
+        parts = PurePosixPath(name).parts
+        if not parts or name.startswith("/") or "\\" in name or ".." in parts or name == MANIFEST:
+            raise ValueError(f"{name!r} is not a file of the guide")
+    return frozenset(files)

@@ -32,7 +32,7 @@ __all__ = [
 #: snapshots instead of reporting every watched page as changed.
 EXTRACTION_RULES_VERSION = "2"
 #: Who extracted a snapshot's text: our rules and the parser's version (an upgrade of either
-#: may change the text of an unchanged page). Recorded in the state (`State.extractor`).
+#: may change the text of an unchanged page). Recorded with each snapshot (`SnapshotMeta`).
 EXTRACTOR_VERSION = (
     f"{EXTRACTION_RULES_VERSION}+selectolax-{importlib.metadata.version('selectolax')}"
 )

@@ -61,15 +61,15 @@ class CheckResult:
     outage: bool
     #: What to remember; the caller must not save it when the run is an outage.
     state: State
-    #: The extractor of this run's text (`pages.extract.EXTRACTOR_VERSION`), and the one of
-    #: the snapshots it found (None: unknown).
+    #: The extractor of this run's text (`pages.extract.EXTRACTOR_VERSION`), and the ones of
+    #: the snapshots it re-baselined (None: unknown), sorted.
     extractor: str = ""
-    previous_extractor: str | None = None
-    #: The extractor changed since the snapshots were taken: every page read replaced its
-    #: snapshot without being compared, so no page is reported as changed.
+    previous_extractors: tuple[str | None, ...] = ()
+    #: Some snapshots were taken by another extractor: each of those pages that was read
+    #: replaced its snapshot without being compared, so none is reported as changed.
     rebaselined: bool = False
-    #: On a re-baselining run, the watched pages with a snapshot that could not be read: their
-    #: snapshots are still the old extractor's, so their next comparison may show its changes.
+    #: The pages with a snapshot of another extractor that could not be read: their snapshots
+    #: stay the old extractor's, and are re-baselined on the run that reads them.
     stale_snapshots: tuple[str, ...] = ()
 
     @property
@@ -100,6 +100,12 @@ def _validators(state: State) -> dict[str, Validators]:
         url: Validators(etag=memory.etag, last_modified=memory.last_modified)
         for url, memory in state.links.items()
     }
+
+
+def _extractor_of(snapshot: Snapshot, state: State) -> str | None:
+    """The extractor that took `snapshot`: its own record, or for a snapshot written before
+    snapshots recorded it, the state's (see `State.extractor`)."""
+    return snapshot.meta.extractor if snapshot.meta.extractor is not None else state.extractor
 
 
 def _history(state: State, url: str) -> dict[str, LabelSighting]:
@@ -176,9 +182,8 @@ async def run_check(
     """`renderer` shows the pages whose text scripts write (none can be read without it).
 
     `extractor` is the version of the text extraction (`pages.extract.EXTRACTOR_VERSION` by
-    default). When it is not the state's (or the state's is unknown), the snapshots were
-    taken by another extractor: the run re-baselines them (see `watch_page`), and the next
-    run compares as usual."""
+    default). Each snapshot taken by another extractor (or an unknown one) is re-baselined
+    by the first run that reads its page (see `watch_page`); later runs compare as usual."""
     started = _timestamp(clock())
     extractor = extract.EXTRACTOR_VERSION if extractor is None else extractor
     previous = {
@@ -186,13 +191,17 @@ async def run_check(
         for target in targets
         if target.watch is not None and options.watch_pages
     }
-    rebaseline = state.extractor != extractor and any(s is not None for s in previous.values())
+    rebaseline = {
+        url: old_extractor
+        for url, snapshot in previous.items()
+        if snapshot is not None and (old_extractor := _extractor_of(snapshot, state)) != extractor
+    }
     # A page without a snapshot must be fetched whole, even if its validators are known; so
-    # must every watched page when re-baselining (a 304 would keep the old extractor's text).
+    # must a page being re-baselined (a 304 would keep the old extractor's text).
     validators = {
         url: known
         for url, known in _validators(state).items()
-        if url not in previous or (previous[url] is not None and not rebaseline)
+        if url not in previous or (previous[url] is not None and url not in rebaseline)
     }
     probed = await probe_targets(
         targets, fetcher, remaps=options.remaps, validators=validators, on_result=on_result
@@ -213,7 +222,8 @@ async def run_check(
             _history(state, item.target.url),
             now=started,
             rendered=rendered.get(item.target.url),
-            rebaseline=rebaseline,
+            rebaseline=item.target.url in rebaseline,
+            extractor=extractor,
         )
         for item in probed
         if item.target.url in previous
@@ -224,10 +234,17 @@ async def run_check(
     findings, memory = confirm(
         drafts, state.findings, thresholds=options.thresholds, now=started, unchecked_urls=unchecked
     )
+    stale = tuple(
+        page.target.url for page in pages if page.target.url in rebaseline and not page.checked
+    )
+    # Snapshots that record no extractor have the state's: it stays theirs while one is stale.
+    unrecorded = {url for url, s in previous.items() if s is not None and s.meta.extractor is None}
+    unrecorded_left = not unrecorded.isdisjoint(stale)
+    next_extractor = extractor if options.watch_pages and not unrecorded_left else state.extractor
     if options.only_watched:
         next_state = State(
             last_run=state.last_run,
-            extractor=extractor if options.watch_pages else state.extractor,
+            extractor=next_extractor,
             links={**state.links, **_next_links(state, probed)},
             labels=_next_labels(state, watched, set(state.labels) | {t.url for t in targets}),
             findings=state.findings,
@@ -235,7 +252,7 @@ async def run_check(
     else:
         next_state = State(
             last_run=started,
-            extractor=extractor if options.watch_pages else state.extractor,
+            extractor=next_extractor,
             links=_next_links(state, probed),
             labels=_next_labels(state, watched, {t.url for t in targets}),
             findings=memory,
@@ -250,11 +267,7 @@ async def run_check(
         outage=outage,
         state=next_state,
         extractor=extractor,
-        previous_extractor=state.extractor,
-        rebaselined=rebaseline,
-        stale_snapshots=tuple(
-            page.target.url
-            for page in pages
-            if rebaseline and not page.checked and previous[page.target.url] is not None
-        ),
+        previous_extractors=tuple(sorted(set(rebaseline.values()), key=lambda v: v or "")),
+        rebaselined=bool(rebaseline),
+        stale_snapshots=stale,
     )

@@ -10,7 +10,7 @@ from optout_watch.catalogue.targets import ExpectedLabel, Target
 from optout_watch.fetching.browser import Rendered
 from optout_watch.fetching.failures import Outcome
 from optout_watch.pages.diff import TextChange, compare
-from optout_watch.pages.extract import SelectorMatchedNothing, extract_text
+from optout_watch.pages.extract import EXTRACTOR_VERSION, SelectorMatchedNothing, extract_text
 from optout_watch.pages.labels import LabelResult, LabelSighting, assess_labels
 from optout_watch.run.probe import Probed
 from optout_watch.settings import RenderSetting
@@ -39,7 +39,8 @@ class PageResult:
     change: TextChange | None = None
     labels: tuple[LabelCheck, ...] = ()
     #: The snapshot to store, or None to keep the previous one: the page failed, or its text
-    #: is unchanged (so the snapshot files, committed to git, change only with the page).
+    #: is unchanged and was not re-baselined (so the snapshot files, committed to git, change
+    #: only with the page or the extractor).
     snapshot: Snapshot | None = None
     #: Label sightings to keep for the next run (only for a page that was read).
     sightings: Mapping[str, LabelSighting] = field(default_factory=dict)
@@ -73,14 +74,16 @@ def watch_page(
     now: str,
     rendered: Rendered | None = None,
     rebaseline: bool = False,
+    extractor: str = EXTRACTOR_VERSION,
 ) -> PageResult:
     """Assess one watched page (`probed.target.watch` must be set). `rendered` is the page as
     the browser showed it, for a page whose text scripts write: its text is read from there,
     the probe's answer saying only whether the page is there.
 
     `rebaseline`: `previous` was extracted by another extractor, so a difference may be the
-    extractor's, not the page's: the new text replaces it without being compared, and the
-    labels are judged on the new text and the sightings alone."""
+    extractor's, not the page's: the new text replaces it without being compared (even when
+    equal, so that the snapshot records `extractor`), and the labels are judged on the new
+    text and the sightings alone."""
     target, result = probed.target, probed.result
     spec = target.watch
     assert spec is not None, "watch_page is only called for watched targets"
@@ -121,15 +124,17 @@ def watch_page(
         etag=result.validators.etag,
         last_modified=result.validators.last_modified,
         sha256=text_sha256(text),
+        extractor=extractor,
     )
+    rebaselined = rebaseline and old is not None
     return PageResult(
         target,
         checked=True,
         change=change,
         labels=tuple(LabelCheck(e, r) for e, r in zip(expected, results, strict=True)),
-        snapshot=Snapshot(text=text, meta=meta) if old != text else None,
+        snapshot=Snapshot(text=text, meta=meta) if old != text or rebaselined else None,
         sightings={r.label: r.sighting for r in results},
-        rebaselined=rebaseline and old is not None,
+        rebaselined=rebaselined,
     )
 
 

@@ -44,6 +44,9 @@ class SnapshotMeta:
     last_modified: str | None
     #: `text_sha256` of the snapshot's text.
     sha256: str
+    #: `pages.extract.EXTRACTOR_VERSION` of the run that extracted the text; None for a
+    #: snapshot written before snapshots recorded it (then it is the state's `extractor`).
+    extractor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,9 @@ def _parse_meta(raw: bytes) -> SnapshotMeta | None:
     )
     if url is None or final_url is None or fetched_at is None or sha256 is None:
         return None
-    return SnapshotMeta(url, final_url, fetched_at, text("etag"), text("last_modified"), sha256)
+    return SnapshotMeta(
+        url, final_url, fetched_at, text("etag"), text("last_modified"), sha256, text("extractor")
+    )
 
 
 class SnapshotStore:
@@ -121,7 +126,7 @@ class SnapshotStore:
 
         A `.meta.json` that is missing, unreadable or not about this text (an interrupted
         write, a hand edit) yields a meta without validators, so the next fetch is
-        unconditional, and with `fetched_at` "".
+        unconditional, with `fetched_at` "" and no extractor.
         """
         path = self.path_for(url)
         try:

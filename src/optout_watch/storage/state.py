@@ -59,9 +59,11 @@ class FindingMemory(_Model):
 class State(_Model):
     format_version: int = STATE_FORMAT_VERSION
     last_run: str | None = None
-    #: `pages.extract.EXTRACTOR_VERSION` of the run that wrote the snapshots; None when
-    #: unknown (a state written before it was recorded). A run with another extractor
-    #: re-baselines the snapshots instead of comparing them (see `run.check.run_check`).
+    #: `pages.extract.EXTRACTOR_VERSION` of the last run, and the extractor of every snapshot
+    #: that records none (written before snapshots recorded their own); None when unknown (a
+    #: state written before it was recorded). It moves to a new extractor only once no such
+    #: snapshot is left unread. A snapshot of another extractor is re-baselined instead of
+    #: compared (see `run.check.run_check`).
     extractor: str | None = None
     links: dict[str, LinkMemory] = Field(default_factory=dict)
     #: URL → label → when it was first and last seen on the page.

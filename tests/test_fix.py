@@ -323,6 +323,21 @@ def test_a_fix_that_would_not_validate_writes_nothing(
     assert "OW301" in err
 
 
+@pytest.mark.parametrize(
+    "host", ["127.1", "0x7f.0.0.1", "169.254.43518", "127.0.0.1.", "169.254.169.254."]
+)
+def test_a_link_moved_to_a_disguised_internal_address_is_refused(
+    root: Path, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    entry, found = moved(EN_PAGE, f"https://{host}/en/articles/42-data-controls")
+    write(root, links=[entry], findings=[found])
+    assert fix() == 0
+    assert text() == ACME
+    err = capsys.readouterr().err
+    assert "would not validate" in err
+    assert "OW304" in err
+
+
 def test_only_confirmed_findings_are_fixed(root: Path) -> None:
     entry, found = moved(EN_PAGE, NEW_URL)
     found["streak"], found["confirmed"] = 1, False

@@ -323,6 +323,43 @@ def test_a_fix_that_would_not_validate_writes_nothing(
     assert "OW301" in err
 
 
+@pytest.mark.parametrize(
+    "host", ["127.1", "0x7f.0.0.1", "169.254.43518", "127.0.0.1.", "169.254.169.254."]
+)
+def test_a_link_moved_to_a_disguised_internal_address_is_refused(
+    root: Path, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    entry, found = moved(EN_PAGE, f"https://{host}/en/articles/42-data-controls")
+    write(root, links=[entry], findings=[found])
+    assert fix() == 0
+    assert text() == ACME
+    err = capsys.readouterr().err
+    assert "would not validate" in err
+    assert "OW304" in err
+
+
+def test_a_label_from_a_hostile_page_is_written_so_that_the_next_fix_reads_it(root: Path) -> None:
+    hostile = "Improve\tthe model for all"
+    reported, gone = renamed(EN_PAGE, OLD_EN, hostile)
+    write(root, pages=[reported], findings=[gone])
+    assert fix() == 0
+    written = 'new: "Improve\\tthe model for all"\n'
+    assert f"old: {OLD_EN}\n          {written}" in text()
+    for loader in (yaml.SafeLoader, yaml.CSafeLoader):  # PyYAML's pure-Python one and libyaml's
+        links = yaml.load(text(), Loader=loader)["links"]
+        assert hostile in links[0]["watch"]["expect"]
+    again, gone_again = renamed(EN_PAGE, hostile, "0o17")  # the page changes again
+    write(root, pages=[again], findings=[gone_again])
+    assert fix() == 0
+    assert 'old: "Improve\\tthe model for all"\n          new: "0o17"\n' in text()
+    watch = platform().links[0].watch
+    assert watch is not None
+    assert [(r.old, r.new) for r in watch.renamed] == [
+        (OLD_EN, hostile),
+        (hostile, "0o17"),
+    ]
+
+
 def test_only_confirmed_findings_are_fixed(root: Path) -> None:
     entry, found = moved(EN_PAGE, NEW_URL)
     found["streak"], found["confirmed"] = 1, False

@@ -294,3 +294,54 @@ def test_every_rule_has_a_unique_code_a_name_and_a_reason() -> None:
     assert len({rule.code for rule in RULES}) == len(RULES)
     assert len({rule.name for rule in RULES}) == len(RULES)
     assert all(rule.rationale.endswith(".") for rule in RULES)
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("https://127.1/a", "IP address (browsers read it as 127.0.0.1)"),
+        ("https://0x7f.0.0.1/a", "IP address (browsers read it as 127.0.0.1)"),
+        ("https://169.254.43518/latest", "IP address (browsers read it as 169.254.169.254)"),
+        ("https://127.0.0.1./a", "IP address (browsers read it as 127.0.0.1)"),
+        ("https://169.254.169.254./latest", "browsers read it as 169.254.169.254"),
+        ("https://2130706433/a", "browsers read it as 127.0.0.1"),
+        ("https://0177.0.0.01/a", "browsers read it as 127.0.0.1"),
+        ("https://127.0.0.%31/a", "browsers read it as 127.0.0.1"),
+        ("https://\uff11\uff12\uff17.0.0.1/a", "browsers read it as 127.0.0.1"),  # full-width
+        ("https://8.8.8.8/a", "IP address"),  # public, but still no name
+        ("https://[::ffff:127.0.0.1]/a", "IP address"),
+        ("https://help.example.com.0x/a", "not one that browsers accept"),
+        ("https://1.2.3.256/a", "not one that browsers accept"),
+        ("https://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54./a", "no domain"),
+        ("https://printer.LOCAL./a", "reserved .local"),
+    ],
+)
+def test_hosts_that_browsers_read_as_addresses_are_refused(
+    url: str, fragment: str, write_catalogue_file: WriteFile
+) -> None:
+    data = valid_platform()
+    data["links"][0]["url"] = url
+    result = validate_files(
+        [write_catalogue_file(data)], selection=Selection(), settings=RuleSettings(today=TODAY)
+    )
+    assert [d.code for d in result.diagnostics] == ["OW304"]
+    assert fragment in result.diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "0x.example.com",  # a name whose first label looks like a number
+        "0x7f.example.com",
+        "127.0.0.1.nip.io",
+        "1.2.3.4.example.org",
+        "123.com",
+        "www.0x1.net",
+    ],
+)
+def test_names_that_only_start_like_numbers_are_public_hosts(
+    host: str, write_catalogue_file: WriteFile
+) -> None:
+    data = valid_platform()
+    data["links"][0]["url"] = f"https://{host}/help/privacy"
+    assert _codes([write_catalogue_file(data)]) == []

@@ -12,10 +12,13 @@ content, to stay clear of the secondary limits in the first place.
 
 The token is sent in the `Authorization` header and nowhere else. It never appears in an error
 message: messages are built from the status, the action and GitHub's own `message`, and every
-one is scrubbed of the token anyway, in case a server echoes it.
+one is scrubbed of the token anyway, in case a server echoes it (before it is shortened, so
+that no piece of the token is left).
 
 Settings come from the caller only (`trust_env=False`): no proxy variable or `.netrc` of the
-process changes where the token goes.
+process changes where the token goes. No request leaves the API's origin: a redirect or a
+`Link` to another host stops the sync with an error, rather than take another server's word
+for the state of the issues.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ UNSPECIFIED_RATE_LIMIT_WAIT = 60.0
 MAX_RATE_LIMITED_ATTEMPTS = 10
 #: A loop in `Link: rel="next"` would never end: no repository has this many pages of issues.
 MAX_PAGES = 1_000
+#: A renamed repository answers one redirect to its new place; a chain this long is a loop.
+MAX_REDIRECTS = 10
 _DETAIL_LIMIT = 200
 _REDACTED = "[token]"
 
@@ -159,7 +164,8 @@ class GitHubClient:
         self._client = httpx.Client(
             transport=transport,
             timeout=timeout,
-            follow_redirects=True,  # a renamed repository answers 301/307 to its new place
+            # Followed by hand (see `_request`): only those that stay on the API's origin.
+            follow_redirects=False,
             trust_env=False,
             headers={
                 "Authorization": f"Bearer {token}",
@@ -308,9 +314,9 @@ class GitHubClient:
             self._pause_between_writes()
         for _attempt in range(MAX_RATE_LIMITED_ATTEMPTS):
             try:
-                response = self._client.request(method, url, params=params, json=json)
+                response = self._request(method, url, action, params=params, json=json)
             except httpx.HTTPError as error:
-                detail = self._redact(one_line(str(error) or type(error).__name__, _DETAIL_LIMIT))
+                detail = self._shown(str(error) or type(error).__name__)
                 raise GitHubError(f"{action}: could not reach {self._api_url}: {detail}") from None
             if method != "GET":
                 self._last_write = self._clock()
@@ -331,6 +337,37 @@ class GitHubClient:
             f"{action}: still rate limited after {MAX_RATE_LIMITED_ATTEMPTS} attempts; "
             "run the sync again later"
         )
+
+    def _request(
+        self,
+        method: str,
+        url: httpx.URL,
+        action: str,
+        *,
+        params: Mapping[str, str | int] | None,
+        json: object,
+    ) -> httpx.Response:
+        """One request and the redirects it answers (a renamed repository answers 301 or 307
+        to its new place), followed only on the API's origin: the token, and the truth about
+        the issues, come from there and nowhere else."""
+        response = self._client.request(method, url, params=params, json=json)
+        for _hop in range(MAX_REDIRECTS):
+            following = response.next_request
+            if following is None:
+                return response
+            if not self._on_api_origin(following.url):
+                target = self._shown(f"{following.url.scheme}://{following.url.netloc.decode()}")
+                raise GitHubError(
+                    f"{action}: GitHub answered {response.status_code} redirecting to another "
+                    f"host ({target}); stopped, as the sync talks to {self._api_url} only: "
+                    "check GITHUB_API_URL"
+                )
+            response = self._client.send(following)
+        raise GitHubError(f"{action}: more than {MAX_REDIRECTS} redirects in a row; stopped")
+
+    def _on_api_origin(self, url: httpx.URL) -> bool:
+        api = self._api_url
+        return (url.scheme, url.host, url.port) == (api.scheme, api.host, api.port)
 
     def _pause_between_writes(self) -> None:
         if self._last_write is None or self._write_interval <= 0:
@@ -393,8 +430,7 @@ class GitHubClient:
                     for error in errors
                     if isinstance(error, dict) and (error.get("message") or error.get("code"))
                 ]
-        text = "; ".join(parts) or response.reason_phrase or "no explanation"
-        return self._redact(one_line(text, _DETAIL_LIMIT))
+        return self._shown("; ".join(parts) or response.reason_phrase or "no explanation")
 
     def _json(self, response: httpx.Response, action: str) -> object:
         try:
@@ -409,16 +445,18 @@ class GitHubClient:
         if not target:
             return None
         url = response.url.join(target)
-        if (url.scheme, url.host, url.port) != (
-            self._api_url.scheme,
-            self._api_url.host,
-            self._api_url.port,
-        ):
+        if not self._on_api_origin(url):
             raise GitHubError(f"{action}: the next page of issues is on another host; stopped")
         return url
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self._token, _REDACTED) if self._token else text
+    def _shown(self, text: str) -> str:
+        """Text from a server, fit for a message: on one line, the token redacted, then cut.
+        In this order: a cut token would no longer match, and its first characters would
+        show; flattened first, so that no control character hides the token from redaction
+        only to be removed afterwards."""
+        flat = one_line(text, len(text))
+        redacted = flat.replace(self._token, _REDACTED) if self._token else flat
+        return one_line(redacted, _DETAIL_LIMIT)
 
 
 def _number(value: str | None) -> float | None:

@@ -2,9 +2,11 @@
 
 A catalogue file is edited by hand: its comments, key order, quoting and line breaks are the
 author's, and a machine's edit must leave all of them as they were. So the file is never
-dumped again. The text is composed (not constructed) by PyYAML, which keeps the start and end
-of every node; an edit replaces exactly the characters of one scalar, re-quoted the way the
-author quoted it, or inserts lines at the end of one block mapping or block sequence.
+dumped again. The text is composed (not constructed) by the loader `validate` uses, which
+keeps the start and end of every node; an edit replaces exactly the characters of one scalar,
+re-quoted the way the author quoted it where that is safe, or inserts lines at the end of one
+block mapping or block sequence. A value is written so that every YAML reader, 1.1 or 1.2,
+reads it back as the same string.
 
 Every function is pure: text in, text (or an `Edit`) out. `EditError` says why a value cannot
 be edited safely (a flow mapping, a block scalar, a multi-line value); the caller then leaves
@@ -13,7 +15,6 @@ the file alone.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,16 +22,31 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from optout_watch.catalogue import loader
+from optout_watch.report.safe_markdown import one_line
+
 JsonPath = tuple[str | int, ...]
 
-#: What a plain scalar may look like: no indicator first, no `: ` or ` #` inside, nothing a
-#: resolver would read as another type. Anything else is double-quoted.
-_PLAIN_START = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`]")
+#: A value written plain must match this: a letter first, then letters, digits, spaces and
+#: punctuation that no YAML reader takes for syntax there, and no space or `:` last. The rest
+#: is quoted: an allow-list, because YAML 1.1 readers take for other types much that YAML 1.2
+#: readers take for text (`0o17`, `1_000`, `1:20`, `2026-01-01`, `=`, `<<`, `yes`...). With a
+#: letter first, only the words below would still be read as something else.
+_PLAIN_INSIDE = r"\w\-.,;/()+&?!=%~*@#'’‘“”«»–—…"
+_PLAIN = re.compile(rf"[^\W\d_](?:[{_PLAIN_INSIDE} :\u00a0\u202f]*[{_PLAIN_INSIDE}])?")
 _NOT_A_STRING = re.compile(
-    r"(?:true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF"
-    r"|~|null|Null|NULL|[-+]?[0-9][0-9_.:eE+-]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN))"
+    r"y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|null|Null|NULL"
 )
-_FLOW_INDICATORS = frozenset(",[]{}")
+#: What ends or breaks a plain scalar in a flow collection (`[a, b]`).
+_FLOW_INDICATORS = frozenset(",:[]{}#")
+#: What may stand as it is between quotes: YAML's printable characters, less the tab, line
+#: breaks (U+0085, U+2028, U+2029) and the byte order mark, which readers treat apart.
+_AS_IS = r"\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_SINGLE_QUOTABLE = re.compile(f"[{_AS_IS}]*")
+_TO_ESCAPE = re.compile(f'[^{_AS_IS}]|["\\\\]')
+_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 class EditError(Exception):
@@ -47,7 +63,11 @@ class Edit:
 
 
 def compose(text: str) -> Node:
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    """The file's node tree, read by the loader of `validate`."""
+    try:
+        root = loader.compose(text)
+    except yaml.YAMLError as error:
+        raise EditError(f"the file is not valid YAML: {one_line(str(error))}") from None
     if root is None:
         raise EditError("the file is empty")
     return root
@@ -81,28 +101,35 @@ def _in_flow(text: str, node: Node) -> bool:
 
 def _can_be_plain(value: str, *, flow: bool) -> bool:
     return bool(
-        value
-        and _PLAIN_START.match(value)
-        and value == value.strip()
-        and "\n" not in value
+        _PLAIN.fullmatch(value)
         and ": " not in value
         and " #" not in value
-        and not value.endswith(":")
         and not _NOT_A_STRING.fullmatch(value)
         and not (flow and _FLOW_INDICATORS & set(value))
     )
 
 
+def _escape(match: re.Match[str]) -> str:
+    character = match.group()
+    code = ord(character)
+    if character in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[character]
+    return f"\\x{code:02X}" if code < 0x100 else f"\\u{code:04X}"
+
+
 def quote_like(value: str, style: str | None, *, flow: bool) -> str:
-    """`value` as a YAML scalar of the given style (None: plain, `'`, `"`); a plain scalar the
-    value cannot be is double-quoted. JSON strings are YAML double-quoted scalars."""
+    """`value` as a YAML scalar of the given style (None: plain, `'`, `"`) that every YAML
+    reader reads back as this very string: a value that cannot be plain, or single-quoted,
+    is double-quoted, with escapes for what cannot stand as it is."""
     if "\n" in value:
         raise EditError("a label or address never spans lines")
-    if style == "'":
+    if _SURROGATES.search(value):
+        raise EditError("the value holds characters that are not text (lone surrogates)")
+    if style == "'" and _SINGLE_QUOTABLE.fullmatch(value):
         return "'" + value.replace("'", "''") + "'"
     if style is None and _can_be_plain(value, flow=flow):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return '"' + _TO_ESCAPE.sub(_escape, value) + '"'
 
 
 def replace_scalar(text: str, root: Node, path: JsonPath, old: str, new: str) -> Edit:
@@ -112,12 +139,13 @@ def replace_scalar(text: str, root: Node, path: JsonPath, old: str, new: str) ->
         raise EditError(f"{format_path(path)} is not a single value")
     if node.value != old:
         raise EditError(f"{format_path(path)} holds {node.value!r}, not {old!r}")
-    if node.style not in (None, "'", '"'):
+    style = node.style or None  # libyaml says "" for plain
+    if style not in (None, "'", '"'):
         raise EditError(f"{format_path(path)} is a block scalar (| or >); edit it by hand")
     if node.start_mark.line != node.end_mark.line:
         raise EditError(f"{format_path(path)} spans several lines; edit it by hand")
     flow = _in_flow(text, node)
-    return Edit(node.start_mark.index, node.end_mark.index, quote_like(new, node.style, flow=flow))
+    return Edit(node.start_mark.index, node.end_mark.index, quote_like(new, style, flow=flow))
 
 
 def _indent(line: str) -> int:

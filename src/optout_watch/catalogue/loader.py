@@ -235,6 +235,17 @@ def _composer(text: str) -> _PyComposer | _LibYamlComposer:
     return _LibYamlComposer(text) if yaml.__with_libyaml__ else _PyComposer(text)
 
 
+def compose(text: str) -> Node | None:
+    """The node tree of `text`, every node with its start and end (offsets in characters),
+    as `parse_document` reads it: what an edit reads is what validation reads. Raises
+    `yaml.YAMLError` (`yaml.reader.ReaderError` for a character YAML does not allow)."""
+    composer = _composer(text)
+    try:
+        return composer.get_single_node()
+    finally:
+        composer.dispose()
+
+
 def _position(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -392,9 +403,8 @@ def parse_document(raw: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> Doc
     text = _decode(raw)
     lines = tuple(text.splitlines())
     _refuse_tab_indentation(lines)
-    composer = _composer(text)
     try:
-        node = composer.get_single_node()
+        node = compose(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
@@ -408,8 +418,6 @@ def parse_document(raw: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> Doc
             f"character U+{error.character:04X} is not allowed in YAML; remove it",
             position,
         ) from None
-    finally:
-        composer.dispose()
     builder = _Builder()
     data = builder.build(node) if node is not None else None
     return Document(path=path, data=data, lines=lines, _positions=builder.positions())

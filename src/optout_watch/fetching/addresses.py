@@ -7,15 +7,25 @@ found there could end up in a public issue. The check happens where the connecti
 (see `connections`): every address a name resolves to must be public, and the connection
 goes to one of those vetted addresses, so a DNS answer cannot change between the check and
 the connection.
+
+`validate` needs to know what a browser makes of a host as written, before any DNS: see
+`browser_host`, which parses it the way the WHATWG URL standard says (`127.1` and
+`0x7f.0.0.1` are 127.0.0.1 to every browser, not names).
 """
 
 from __future__ import annotations
 
+import encodings.idna
 import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: The digits of an IPv4 number (a part of an address) by radix, as browsers read them.
+_IPV4_DIGITS = {10: re.compile("[0-9]+"), 8: re.compile("[0-7]+"), 16: re.compile("[0-9a-fA-F]+")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +84,69 @@ def ip_literal(host: str) -> str | None:
         return str(ipaddress.ip_address(host.strip("[]")))
     except ValueError:
         return None
+
+
+def browser_host(host: str) -> IPAddress | str:
+    """`host`, as a URL holds it, read the way a browser reads it (the WHATWG URL standard's
+    host parser): the IP address it names however it is written (`127.1`, `0x7f.0.0.1`,
+    `2130706433`, `0177.0.0.1`, `127.0.0.1.`, `[::1]`), else the domain name, percent-decoded,
+    in lower case and with what IDNA maps mapped (`ＬＯＣＡＬＨＯＳＴ` is `localhost`).
+
+    Raises ValueError for a host that browsers refuse: one that ends in a number but is no
+    IPv4 address (`1.2.3.256`, `a.0x1g.09`), a malformed IPv6 literal, bad percent-encoding.
+    """
+    if host.startswith("[") or ":" in host:
+        literal = host.removeprefix("[").removesuffix("]")
+        if "%" in literal:  # a zone, which URLs cannot carry
+            raise ValueError("an IPv6 address with a zone")
+        return ipaddress.IPv6Address(literal)
+    domain = unquote(host, errors="strict")
+    if not domain.isascii():
+        domain = ".".join(_nameprep(label) for label in encodings.idna.dots.split(domain))
+    domain = domain.lower()
+    return _ipv4(domain) if _ends_in_a_number(domain) else domain
+
+
+def _nameprep(label: str) -> str:
+    """The label as IDNA maps it (full-width letters and digits to ASCII, case folded,
+    invisible characters dropped); as is where IDNA 2003 refuses it."""
+    try:
+        return encodings.idna.nameprep(label)
+    except UnicodeError:
+        return label
+
+
+def _ends_in_a_number(domain: str) -> bool:
+    parts = domain.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    last = parts[-1]
+    return bool(_IPV4_DIGITS[10].fullmatch(last)) or _ipv4_number(last) is not None
+
+
+def _ipv4_number(part: str) -> int | None:
+    """One part of an IPv4 address: decimal, `0x` hexadecimal or `0` octal; None if not."""
+    if part[:2] in ("0x", "0X"):
+        digits, radix = part[2:], 16
+    elif len(part) > 1 and part.startswith("0"):
+        digits, radix = part[1:], 8
+    else:
+        digits, radix = part, 10
+    if not digits:
+        return 0 if radix == 16 else None  # a bare `0x` is zero; an empty part is nothing
+    return int(digits, radix) if _IPV4_DIGITS[radix].fullmatch(digits) else None
+
+
+def _ipv4(domain: str) -> ipaddress.IPv4Address:
+    """The address of a host that ends in a number: one to four parts, the last filling the
+    bytes the others leave (`127.1` is 127.0.0.1)."""
+    parts = domain.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    numbers = [_ipv4_number(part) for part in parts]
+    if len(parts) > 4 or None in numbers:
+        raise ValueError("it ends in a number but is no IPv4 address")
+    *leading, last = [number for number in numbers if number is not None]
+    if any(number > 255 for number in leading) or last >= 256 ** (4 - len(leading)):
+        raise ValueError("a part of the IPv4 address is out of range")
+    return ipaddress.IPv4Address(sum(n << (8 * (3 - i)) for i, n in enumerate(leading)) + last)

@@ -8,7 +8,6 @@ runner for cross-file problems; they are listed here so that `optout-watch rules
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
+from optout_watch.fetching.addresses import browser_host
 from optout_watch.pages.extract import (
     InvalidPattern,
     InvalidSelector,
@@ -134,17 +134,19 @@ def check_tracking_parameters(file: PlatformFile) -> Iterator[Hit]:
 
 
 def _host_problem(host: str) -> str | None:
+    # Read as a browser reads it: `127.1` or `0x7f.0.0.1` is 127.0.0.1, not a name.
     try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        pass
-    else:
-        return f"host {host} is an IP address; use the site's public DNS name"
-    labels = host.lower().rstrip(".").split(".")
-    if len(labels) < 2:
+        read = browser_host(host)
+    except ValueError as error:
+        return f"host {host} is not one that browsers accept ({error}); use the site's DNS name"
+    if not isinstance(read, str):
+        shown = "" if str(read) == host.strip("[]") else f" (browsers read it as {read})"
+        return f"host {host} is an IP address{shown}; use the site's public DNS name"
+    name = read.rstrip(".")
+    if len(name.split(".")) < 2:
         return f"host {host!r} is not a public DNS name (no domain); use the full host name"
     for suffix in NON_PUBLIC_SUFFIXES:
-        if host.lower().rstrip(".").endswith("." + suffix) or host.lower() == suffix:
+        if name.endswith("." + suffix) or name == suffix:
             return f"host {host} is in the reserved .{suffix} domain; use a public host name"
     return None
 

@@ -61,3 +61,127 @@ def remapped_hosts(urls: Iterable[str], remaps: Sequence[Remap]) -> frozenset[st
     connect there even when they are not public (a test server, a mirror on the LAN)."""
     hosts = (urlsplit(found).hostname for url in urls if (found := remapped(url, remaps)))
     return frozenset(host.lower() for host in hosts if host)
+
+
+# --- back to the catalogue's addresses ------------------------------------------------------
+
+
+def _origin(url: str) -> str:
+    """`scheme://host:port` of `url` as written (the part before its path), or "" for text
+    that is not an absolute URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+#: What goes on an address's path segment after a prefix that stops inside the segment.
+_SAME_SEGMENT = re.compile(r"[\w\-~%+]|[.,;:!]+[\w\-~%+]")
+
+
+def _ends_a_segment(text: str, at: int) -> bool:
+    """Whether an address prefix that stops at `at` in `text` stops between two parts of the
+    address (or where the address ends, before a full stop that ends a sentence)."""
+    return text[at - 1] == "/" or _SAME_SEGMENT.match(text, at) is None
+
+
+@dataclass(frozen=True, slots=True)
+class Mirror:
+    """Where `--remap` sent one catalogue URL, and how to put any address seen there back to
+    the catalogue's: the parts of both URLs before the path they end with in common
+    (`http://127.0.0.1:8000/mirror` for `https://help.example.com`), and their hosts."""
+
+    prefix: str
+    catalogue_prefix: str
+    origin: str
+    catalogue_origin: str
+    netloc: str
+    catalogue_netloc: str
+    host: str
+    catalogue_host: str
+
+    @classmethod
+    def between(cls, catalogue_url: str, fetched_url: str) -> Mirror | None:
+        """The mirror of `catalogue_url`, or None when it was fetched where it is."""
+        origin, catalogue_origin = _origin(fetched_url), _origin(catalogue_url)
+        if fetched_url == catalogue_url or not origin or not catalogue_origin:
+            return None
+        path, catalogue_path = fetched_url[len(origin) :], catalogue_url[len(catalogue_origin) :]
+        shared = 0
+        while (
+            shared < min(len(path), len(catalogue_path))
+            and path[-1 - shared] == catalogue_path[-1 - shared]
+        ):
+            shared += 1
+        # The shared end starts at a segment: `/a/42` and `/b/142` share `/42`, not `2`.
+        tail = path[len(path) - shared :]
+        cut = tail.find("/") if shared not in (len(path), len(catalogue_path)) else 0
+        shared = 0 if cut < 0 else shared - cut
+        fetched, catalogue = urlsplit(fetched_url), urlsplit(catalogue_url)
+        return cls(
+            prefix=fetched_url[: len(fetched_url) - shared],
+            catalogue_prefix=catalogue_url[: len(catalogue_url) - shared],
+            origin=origin,
+            catalogue_origin=catalogue_origin,
+            netloc=fetched.netloc,
+            catalogue_netloc=catalogue.netloc,
+            host=fetched.hostname or "",
+            catalogue_host=catalogue.hostname or "",
+        )
+
+    def address(self, url: str) -> str:
+        """`url` (a redirect, a final or a suggested URL) as the catalogue would write it: below
+        the mirror's prefix, below the catalogue's; elsewhere on the mirror, the same path on
+        the catalogue's site; anywhere else, itself."""
+        if url.startswith(self.prefix) and _ends_a_segment(url, len(self.prefix)):
+            return self.catalogue_prefix + url[len(self.prefix) :]
+        if url.startswith(self.origin) and _ends_a_segment(url, len(self.origin)):
+            return self.catalogue_origin + url[len(self.origin) :]
+        return url
+
+    def text(self, text: str) -> str:
+        """`text` (a reason, a message) with every address of the mirror put back: its URLs,
+        then its `host:port`, then its host alone ("no answer from 127.0.0.1")."""
+        if not text:
+            return text
+        # A URL runs up to white space, a quote or a bracket.
+        urls = re.compile(rf"{re.escape(self.origin)}(?![\w\-.:])[^\s\"'<>()\[\]{{}}]*")
+        text = urls.sub(lambda match: self.address(match[0]), text)
+        names = ((self.netloc, self.catalogue_netloc), (self.host, self.catalogue_host))
+        for mirror, catalogue in names:
+            if mirror and mirror != catalogue:
+                # Not inside a longer name or address: 127.0.0.1 is not in 127.0.0.11.
+                name = re.compile(rf"(?<![\w.\-:/@\[]){re.escape(mirror)}(?![\w\-\]]|\.[\w\-]|:\d)")
+                text = name.sub(catalogue.replace("\\", r"\\"), text)  # taken literally
+        return text
+
+
+class MirrorMap:
+    """Every mirror of a run, to put the addresses of texts for people back to the catalogue's:
+    a text about a catalogue URL is mapped by that URL's own mirror first, then by the others
+    (a redirect may lead from one mirror to another), except those on a host the catalogue
+    itself names (a `--remap` to another live site), whose names may be meant as they are."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """`pairs`: (catalogue URL, fetched URL) of every URL of the run."""
+        listed = list(pairs)
+        self._own = {
+            url: mirror for url, fetched in listed if (mirror := Mirror.between(url, fetched))
+        }
+        named = {(urlsplit(url).hostname or "").lower() for url, _ in listed}
+        self._others = list(
+            {m.origin: m for m in self._own.values() if m.host.lower() not in named}.values()
+        )
+
+    @property
+    def used(self) -> bool:
+        """Whether any URL was fetched somewhere else."""
+        return bool(self._own)
+
+    def text(self, text: str, url: str | None = None) -> str:
+        """`text`, about the catalogue URL `url` (None: about no URL in particular), with
+        every mirror's address put back to the catalogue's."""
+        own = self._own.get(url) if url is not None else None
+        if own is not None:
+            text = own.text(text)
+        for mirror in self._others:
+            text = mirror.text(text)
+        return text

@@ -14,13 +14,12 @@ from typing import Protocol
 
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.report.annotations import annotation
-from optout_watch.report.model import Finding, LinkReport, Report
+from optout_watch.report.model import Finding, Report
 from optout_watch.report.people import (
     LINK_CODES,
     ReportView,
-    catalogue_address,
     finding_title,
-    mirrors,
+    remapped_links,
     services,
 )
 from optout_watch.report.safe_markdown import (
@@ -167,12 +166,13 @@ def _heading(view: ReportView) -> str:
         f"{_scope(report)}. Run by {inline(report.generator)} from {inline(report.started_at)} "
         f"to {inline(report.finished_at)}."
     )
-    elsewhere = mirrors(view)
+    elsewhere = remapped_links(view)
     if elsewhere:
-        places = ", ".join(code_span(place) for place in elsewhere)
+        # Where they were fetched is in the JSON report: a mirror's address is not the page's.
         lines += [
             "",
-            f"Fetched through `--remap` from {places}; the addresses below are the catalogue's.",
+            f"{_plural(elsewhere, 'link')} fetched elsewhere through `--remap`; the addresses "
+            "below are the catalogue's.",
         ]
     return "\n".join(lines)
 
@@ -229,7 +229,7 @@ def _reason(view: ReportView, finding: Finding) -> str:
         return finding.message
     reason = link.reason
     if link.new_url:
-        reason += f"; the catalogue should take {catalogue_address(link, link.new_url)}"
+        reason += f"; the catalogue should take {link.new_url}"
     return reason
 
 
@@ -260,24 +260,15 @@ def _evidence(view: ReportView, finding: Finding) -> list[str]:
     for key, value in finding.evidence.items():
         if value is None or value == [] or key in _SAID_ELSEWHERE:
             continue
-        if key == "final_url" and (link is None or value in (link.url, link.fetched_url)):
+        if key == "final_url" and (link is None or value == link.url):
             continue
         title = _EVIDENCE_TITLES.get(key, key.replace("_", " ").capitalize())
         if isinstance(value, list):
             lines.append(f"- {inline(title)}:")
-            items = [_translated(link, item) for item in value]
-            lines += [f"  {number}. {inline(item)}" for number, item in enumerate(items, 1)]
+            lines += [f"  {number}. {inline(item)}" for number, item in enumerate(value, 1)]
         else:
-            shown = _translated(link, value) if isinstance(value, str) else value
-            lines.append(f"- {inline(title)}: {_evidence_value(shown)}")
+            lines.append(f"- {inline(title)}: {_evidence_value(value)}")
     return lines
-
-
-def _translated(link: LinkReport | None, text: str) -> str:
-    """Mirror addresses in `text` put back to the catalogue's (see `catalogue_address`)."""
-    if link is None:
-        return text
-    return " ".join(catalogue_address(link, word) for word in text.split(" "))
 
 
 def _evidence_value(value: str | int | float) -> str:

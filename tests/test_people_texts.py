@@ -356,3 +356,54 @@ def test_a_soft_404_is_titled_by_what_happened_not_by_its_status(
     )
     view = ReportView(_report([link], findings=[finding]))
     assert finding_title(finding, view).endswith(f"› Data for generative AI ({note})")
+
+
+# --- an outage ------------------------------------------------------------------------------
+
+
+def _outage(
+    run_folder: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[list[str], list[str]]:
+    """A `check` where no name resolves (the machine has no network): its lines on stdout and
+    on stderr, but for the progress of the fetch."""
+    _catalogue(run_folder)
+    code = main(["check", "--retries", "0", "--remap", f"^https://([^/]+)/ http://\\1.{NOWHERE}/",
+                 *extra])  # fmt: skip
+    assert code == 2
+    captured = capsys.readouterr()
+    err = [line for line in captured.err.splitlines() if not line.startswith("fetching: ")]
+    return captured.out.splitlines(), err
+
+
+def test_an_outage_is_one_line_saying_what_failed_and_that_nothing_changed(
+    run_folder: Path, no_dns: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _outage(run_folder, capsys) == (
+        [
+            "6 of 6 URLs failed at the network level (unknown host: 6): an outage, so nothing "
+            "was changed (no issue, streak or snapshot) (-v lists each URL)"
+        ],
+        [],
+    )
+    assert not (run_folder / "state" / "state.json").exists()
+
+
+def test_with_v_an_outage_lists_each_url(
+    run_folder: Path, no_dns: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ = _outage(run_folder, capsys, "-v")
+    assert len(out) == 7
+    assert all("[error] link-broken (unconfirmed, 1/2 runs)" in line for line in out[:6])
+    assert all("unknown host" in line and NOWHERE not in line for line in out[:6])
+    assert out[-1].startswith("6 of 6 URLs failed at the network level (unknown host: 6)")
+
+
+def test_an_outage_reported_in_json_is_said_once_on_stderr(
+    run_folder: Path, no_dns: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, err = _outage(run_folder, capsys, "-q", "--format", "json")
+    assert json.loads("\n".join(out))["summary"]["outage"] is True
+    assert err == [
+        "optout-watch: 6 of 6 URLs failed at the network level (unknown host: 6): an outage, so "
+        "nothing was changed (no issue, streak or snapshot)"
+    ]

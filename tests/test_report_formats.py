@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from optout_watch.fetching.failures import FetchErrorKind
 from optout_watch.fetching.fetch import Hop
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages.labels import Suggestion
@@ -22,6 +23,8 @@ from optout_watch.report.formats import (
     REPORT_FORMATS,
     STEP_SUMMARY_DIFF_LIMIT,
     github_annotations,
+    outage_line,
+    report_format,
     step_summary,
 )
 from optout_watch.report.model import (
@@ -495,7 +498,9 @@ def changed_page(diff: str = DIFF) -> Report:
 
 def outage() -> Report:
     links = [
-        _link(url, _use(CHAT, 25 + n), outcome="error", status=None, reason="connection refused")
+        _link(
+            url, _use(CHAT, 25 + n), outcome="error", status=None, reason="connection refused"
+        ).model_copy(update={"failure": FetchErrorKind.CONNECT if n else FetchErrorKind.TIMEOUT})
         for n, url in enumerate((HELP_URL, FORM_URL, WALL_URL))
     ]
     findings = [
@@ -692,8 +697,9 @@ def test_markdown_of_an_outage_says_so_first() -> None:
     title, _, caution, notice, *_ = markdown.splitlines()
     assert title == f"# optout-watch report, {STARTED}"
     assert caution == "> [!CAUTION]"
-    assert notice.startswith(
-        "> **Outage:** most URLs failed with network errors: nothing was changed"
+    assert notice == (
+        "> **Outage:** 3 of 3 URLs failed at the network level (could not connect: 2, timed "
+        "out: 1): nothing was changed (no issue, streak or snapshot)."
     )
     assert _table(markdown) == {SERVICES[CHAT]: _cells(0, 0, 0, 0, 3, 0, 0, 0)}
 
@@ -794,8 +800,16 @@ def test_text_is_one_line_per_finding_then_a_summary() -> None:
 
 
 def test_text_of_an_outage_and_of_hostile_messages() -> None:
-    last = REPORT_FORMATS["text"].render(outage()).splitlines()[-1]
-    assert last.startswith("3 links, 0 watched pages (0 changed), 1 finding: Outage: most URLs")
+    assert REPORT_FORMATS["text"].render(outage()).splitlines() == [
+        "3 of 3 URLs failed at the network level (could not connect: 2, timed out: 1): an "
+        "outage, so nothing was changed (no issue, streak or snapshot) (-v lists each URL)"
+    ]
+    verbose = report_format("text", verbose=True).render(outage()).splitlines()
+    assert (
+        verbose[0]
+        == f"catalogue/example-chat.yaml:25: [error] link-error {HELP_URL}: connection refused"
+    )
+    assert verbose[1:] == [outage_line(outage())]
     lines = REPORT_FORMATS["text"].render(hostile()).splitlines()
     assert len(lines) == 3
     assert not any("\x1b" in line for line in lines)

@@ -76,6 +76,7 @@ def link_report(probed: Probed, mirrors: MirrorMap) -> LinkReport:
         attempts=result.attempts,
         elapsed_ms=result.elapsed_ms,
         uses=_locations(probed.target),
+        failure=verdict.failure,
     )
 
 

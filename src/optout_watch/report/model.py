@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optout_watch.fetching.failures import FetchErrorKind
 from optout_watch.fetching.fetch import Hop
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages.labels import Suggestion
@@ -45,6 +46,9 @@ class LinkReport(_Model):
     attempts: int = Field(ge=0)
     elapsed_ms: int = Field(ge=0)
     uses: list[Location]
+    failure: FetchErrorKind | None = Field(
+        None, description="What went wrong when no answer could be judged (none for an answer)."
+    )
 
 
 class LabelReport(_Model):

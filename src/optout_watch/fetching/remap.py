@@ -1,5 +1,9 @@
 """`--remap 'REGEX REPLACEMENT'`: fetch a URL somewhere else (a mirror, an archive, a test
-server) while reports keep the catalogue's URL."""
+server) while reports keep the catalogue's URL.
+
+The rules say where a URL goes; `Mirror` and `MirrorMap` are the one way back, from the
+addresses seen there (in reasons, redirects, final and suggested URLs) to the catalogue's,
+so that no text for people names a mirror as a page's address."""
 
 from __future__ import annotations
 

@@ -314,7 +314,6 @@ def test_a_redirect_to_another_mirror_is_put_back_too_but_not_a_live_site_the_ca
             ("https://old.example/r", "https://b.example/r"),  # an archive the catalogue names
         ]
     )
-    assert mirrors.used
     text = "302 http://127.0.0.1:8001/p → http://127.0.0.2:8002/q, see b.example"
     assert mirrors.text(text, "https://a.example/p") == (
         "302 https://a.example/p → https://b.example/q, see b.example"
@@ -322,7 +321,10 @@ def test_a_redirect_to_another_mirror_is_put_back_too_but_not_a_live_site_the_ca
     assert mirrors.text("r moved to https://b.example/s", "https://old.example/r") == (
         "r moved to https://old.example/s"
     )
-    assert not MirrorMap([("https://a.example/p", "https://a.example/p")]).used
+    fetched_where_written = MirrorMap([("https://a.example/p", "https://a.example/p")])
+    assert fetched_where_written.text("https://a.example/q", "https://a.example/p") == (
+        "https://a.example/q"
+    )
 
 
 # --- titles ---------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ so that no text for people names a mirror as a page's address."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from optout_watch.errors import UsageError
 
@@ -70,10 +71,9 @@ def remapped_hosts(urls: Iterable[str], remaps: Sequence[Remap]) -> frozenset[st
 # --- back to the catalogue's addresses ------------------------------------------------------
 
 
-def _origin(url: str) -> str:
-    """`scheme://host:port` of `url` as written (the part before its path), or "" for text
+def _origin(parts: SplitResult) -> str:
+    """`scheme://host:port` of a URL as written (the part before its path), or "" for text
     that is not an absolute URL."""
-    parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
@@ -105,8 +105,11 @@ class Mirror:
     @classmethod
     def between(cls, catalogue_url: str, fetched_url: str) -> Mirror | None:
         """The mirror of `catalogue_url`, or None when it was fetched where it is."""
-        origin, catalogue_origin = _origin(fetched_url), _origin(catalogue_url)
-        if fetched_url == catalogue_url or not origin or not catalogue_origin:
+        if fetched_url == catalogue_url:
+            return None
+        fetched, catalogue = urlsplit(fetched_url), urlsplit(catalogue_url)
+        origin, catalogue_origin = _origin(fetched), _origin(catalogue)
+        if not origin or not catalogue_origin:
             return None
         path, catalogue_path = fetched_url[len(origin) :], catalogue_url[len(catalogue_origin) :]
         shared = 0
@@ -119,7 +122,6 @@ class Mirror:
         tail = path[len(path) - shared :]
         cut = tail.find("/") if shared not in (len(path), len(catalogue_path)) else 0
         shared = 0 if cut < 0 else shared - cut
-        fetched, catalogue = urlsplit(fetched_url), urlsplit(catalogue_url)
         return cls(
             prefix=fetched_url[: len(fetched_url) - shared],
             catalogue_prefix=catalogue_url[: len(catalogue_url) - shared],
@@ -144,18 +146,32 @@ class Mirror:
     def text(self, text: str) -> str:
         """`text` (a reason, a message) with every address of the mirror put back: its URLs,
         then its `host:port`, then its host alone ("no answer from 127.0.0.1")."""
-        if not text:
+        if not self.host or self.host not in text:  # most texts name no mirror: cheap
             return text
-        # A URL runs up to white space, a quote or a bracket.
-        urls = re.compile(rf"{re.escape(self.origin)}(?![\w\-.:])[^\s\"'<>()\[\]{{}}]*")
-        text = urls.sub(lambda match: self.address(match[0]), text)
+        text = _url_pattern(self.origin).sub(lambda match: self.address(match[0]), text)
         names = ((self.netloc, self.catalogue_netloc), (self.host, self.catalogue_host))
         for mirror, catalogue in names:
-            if mirror and mirror != catalogue:
-                # Not inside a longer name or address: 127.0.0.1 is not in 127.0.0.11.
-                name = re.compile(rf"(?<![\w.\-:/@\[]){re.escape(mirror)}(?![\w\-\]]|\.[\w\-]|:\d)")
-                text = name.sub(catalogue.replace("\\", r"\\"), text)  # taken literally
+            if mirror != catalogue:
+                # Taken literally: a backslash is the only special character of a replacement.
+                text = _name_pattern(mirror).sub(catalogue.replace("\\", r"\\"), text)
         return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_pattern(origin: str) -> re.Pattern[str]:
+    """The URLs of `origin` in a text, each up to white space, a quote or a bracket."""
+    return re.compile(rf"{re.escape(origin)}(?![\w\-.:])[^\s\"'<>()\[\]{{}}]*")
+
+
+@functools.lru_cache(maxsize=2048)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """`name` (a host, `host:port`) in a text, but not inside a longer name or address:
+    127.0.0.1 is not in 127.0.0.11, nor in a URL whose port is another."""
+    return re.compile(rf"(?<![\w.\-:/@\[]){re.escape(name)}(?![\w\-\]]|\.[\w\-]|:\d)")
+
+
+#: The words of a text that may be a host name or an IPv4 address.
+_HOST_WORD = re.compile(r"[\w\-]+(?:\.[\w\-]+)*")
 
 
 class MirrorMap:
@@ -170,15 +186,14 @@ class MirrorMap:
         self._own = {
             url: mirror for url, fetched in listed if (mirror := Mirror.between(url, fetched))
         }
-        named = {(urlsplit(url).hostname or "").lower() for url, _ in listed}
-        self._others = list(
-            {m.origin: m for m in self._own.values() if m.host.lower() not in named}.values()
-        )
-
-    @property
-    def used(self) -> bool:
-        """Whether any URL was fetched somewhere else."""
-        return bool(self._own)
+        named = {(urlsplit(url).hostname or "").lower() for url, _ in listed} if self._own else ()
+        # One mirror per origin, found by its host: a run may have hundreds, a text names few.
+        self._others: dict[str, list[Mirror]] = {}
+        for mirror in {m.origin: m for m in self._own.values()}.values():
+            if mirror.host not in named:
+                self._others.setdefault(mirror.host, []).append(mirror)
+        #: Hosts that are no single word (IPv6 addresses): looked for in every text.
+        self._unworded = [m for host, ms in self._others.items() if ":" in host for m in ms]
 
     def text(self, text: str, url: str | None = None) -> str:
         """`text`, about the catalogue URL `url` (None: about no URL in particular), with
@@ -186,6 +201,9 @@ class MirrorMap:
         own = self._own.get(url) if url is not None else None
         if own is not None:
             text = own.text(text)
-        for mirror in self._others:
-            text = mirror.text(text)
+        if self._others:
+            words = {word.lower() for word in _HOST_WORD.findall(text)}
+            named = [m for word in words for m in self._others.get(word, ())]
+            for mirror in dict.fromkeys([*named, *self._unworded]):
+                text = mirror.text(text)
         return text

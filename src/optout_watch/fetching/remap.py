@@ -146,7 +146,7 @@ class Mirror:
     def text(self, text: str) -> str:
         """`text` (a reason, a message) with every address of the mirror put back: its URLs,
         then its `host:port`, then its host alone ("no answer from 127.0.0.1")."""
-        if not self.host or self.host not in text:  # most texts name no mirror: cheap
+        if not self.host or self.host not in text.lower():  # most texts name no mirror: cheap
             return text
         text = _url_pattern(self.origin).sub(lambda match: self.address(match[0]), text)
         names = ((self.netloc, self.catalogue_netloc), (self.host, self.catalogue_host))

@@ -204,6 +204,13 @@ def test_no_text_for_people_names_a_mirror(
         report, written = _night(run_folder, mirrors, capsys, 3)
         texts += written
         texts.append(_sync(run_folder, github))
+    # `fix` writes the moved link's new address into the catalogue: the catalogue's, too.
+    main(["fix", "--report", "report.json"])
+    captured = capsys.readouterr()
+    texts += [captured.out, captured.err]
+    catalogue = (run_folder / "catalogue" / "example-chat.yaml").read_text(encoding="utf-8")
+    assert "url: https://docs.example.io/faq/newer\n" in catalogue
+    texts.append(catalogue)
 
     links = {link["url"]: link for link in report["links"]}
     # The five faults were seen, each as what it is.

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from optout_watch.fetching.failures import FetchErrorKind
 from optout_watch.fetching.fetch import Hop
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages.labels import Suggestion
@@ -22,6 +23,8 @@ from optout_watch.report.formats import (
     REPORT_FORMATS,
     STEP_SUMMARY_DIFF_LIMIT,
     github_annotations,
+    outage_line,
+    report_format,
     step_summary,
 )
 from optout_watch.report.model import (
@@ -495,7 +498,9 @@ def changed_page(diff: str = DIFF) -> Report:
 
 def outage() -> Report:
     links = [
-        _link(url, _use(CHAT, 25 + n), outcome="error", status=None, reason="connection refused")
+        _link(
+            url, _use(CHAT, 25 + n), outcome="error", status=None, reason="connection refused"
+        ).model_copy(update={"failure": FetchErrorKind.CONNECT if n else FetchErrorKind.TIMEOUT})
         for n, url in enumerate((HELP_URL, FORM_URL, WALL_URL))
     ]
     findings = [
@@ -692,8 +697,9 @@ def test_markdown_of_an_outage_says_so_first() -> None:
     title, _, caution, notice, *_ = markdown.splitlines()
     assert title == f"# optout-watch report, {STARTED}"
     assert caution == "> [!CAUTION]"
-    assert notice.startswith(
-        "> **Outage:** most URLs failed with network errors: nothing was changed"
+    assert notice == (
+        "> **Outage:** 3 of 3 URLs failed at the network level (could not connect: 2, timed "
+        "out: 1): nothing was changed (no issue, streak or snapshot)."
     )
     assert _table(markdown) == {SERVICES[CHAT]: _cells(0, 0, 0, 0, 3, 0, 0, 0)}
 
@@ -713,7 +719,7 @@ def test_hostile_page_text_cannot_act_in_the_markdown() -> None:
         assert re.findall(r"<h[1-6]>(.*?)</h[1-6]>", rendered) == [
             f"optout-watch report, {STARTED}",
             "Needs action",
-            "Broken link: Example Chat › form (200)",
+            "Broken link: Example Chat › form (a “not found” page)",
             "Label gone: Example Chat › « Privacy »",
             "Changed pages",
             "Catalogue validation",
@@ -746,21 +752,22 @@ def test_a_source_every_platform_cites_is_one_finding_listing_them() -> None:
     assert markdown.count(f"the catalogue should take {moved}") == 1
 
 
-def test_with_remap_the_catalogue_addresses_are_shown_and_the_mirror_once() -> None:
+def test_with_remap_the_markdown_says_so_and_never_names_the_mirror() -> None:
+    # As `report.build` writes it: the catalogue's addresses everywhere but `fetched_url`.
     mirror = "http://127.0.0.1:8123"
     link = _link(
-        OLD_URL, _use(CHAT, 12), outcome="redirected", reason="moved permanently",
-        new_url=f"{mirror}/settings/privacy",
-        redirects=[Hop(url=f"{mirror}/old-settings", status=301,
-                       location=f"{mirror}/settings/privacy")],
+        OLD_URL, _use(CHAT, 12), outcome="redirected", reason=f"moved permanently to {NEW_URL}",
+        new_url=NEW_URL, redirects=[Hop(url=OLD_URL, status=301, location=NEW_URL)],
     ).model_copy(update={"fetched_url": f"{mirror}/old-settings"})  # fmt: skip
     finding = _finding(
         "link-moved", Severity.WARNING, 12, "moved", url=OLD_URL,
-        evidence={"redirects": [f"301 {mirror}/old-settings → {mirror}/settings/privacy"]},
+        evidence={"redirects": [f"301 {OLD_URL} → {NEW_URL}"]},
     )  # fmt: skip
     markdown = REPORT_FORMATS["markdown"].render(_report([link], findings=[finding]))
-    assert markdown.count(mirror) == 1
-    assert f"Fetched through `--remap` from `{mirror}`" in markdown
+    assert mirror not in markdown
+    assert (
+        "1 link fetched elsewhere through `--remap`; the addresses below are the catalogue's."
+    ) in markdown
     assert f"the catalogue should take {NEW_URL}" in markdown
     assert f"1. 301 {OLD_URL} → {NEW_URL}" in markdown
 
@@ -793,8 +800,16 @@ def test_text_is_one_line_per_finding_then_a_summary() -> None:
 
 
 def test_text_of_an_outage_and_of_hostile_messages() -> None:
-    last = REPORT_FORMATS["text"].render(outage()).splitlines()[-1]
-    assert last.startswith("3 links, 0 watched pages (0 changed), 1 finding: Outage: most URLs")
+    assert REPORT_FORMATS["text"].render(outage()).splitlines() == [
+        "3 of 3 URLs failed at the network level (could not connect: 2, timed out: 1): an "
+        "outage, so nothing was changed (no issue, streak or snapshot) (-v lists each URL)"
+    ]
+    verbose = report_format("text", verbose=True).render(outage()).splitlines()
+    assert (
+        verbose[0]
+        == f"catalogue/example-chat.yaml:25: [error] link-error {HELP_URL}: connection refused"
+    )
+    assert verbose[1:] == [outage_line(outage())]
     lines = REPORT_FORMATS["text"].render(hostile()).splitlines()
     assert len(lines) == 3
     assert not any("\x1b" in line for line in lines)

@@ -23,7 +23,13 @@ from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.lint.runner import ValidationResult, display_path
 from optout_watch.progress import progress
 from optout_watch.report.build import build_report
-from optout_watch.report.formats import REPORT_FORMATS, github_annotations, step_summary
+from optout_watch.report.formats import (
+    REPORT_FORMATS,
+    github_annotations,
+    outage_line,
+    report_format,
+    step_summary,
+)
 from optout_watch.run.check import CheckOptions, CheckResult, run_check
 from optout_watch.run.findings import Thresholds
 from optout_watch.settings import Settings
@@ -149,15 +155,18 @@ def _publish(
     args: argparse.Namespace,
     streams: Streams,
 ) -> None:
-    """Every output a run asked for, plus GitHub's job summary and annotations in Actions."""
+    """Every output a run asked for, plus GitHub's job summary and annotations in Actions.
+    An outage is said once, in one line: by the text report on the terminal, else on stderr."""
     report = build_report(result, catalogue, skipped)
-    rendered = REPORT_FORMATS[args.format].render(report)
+    rendered = report_format(args.format, verbose=streams.verbose).render(report)
     output: Path | None = getattr(args, "output", None)
     if output is None:
         streams.out.write(rendered)
     else:
         write_text_atomic(output, rendered)
         streams.info(f"wrote {output}")
+    if report.summary.outage and (args.format != "text" or output is not None):
+        streams.err.write(f"optout-watch: {outage_line(report)}\n")
     for option, name in (("report", "json"), ("markdown", "markdown")):
         path = getattr(args, option, None)
         if path is not None:
@@ -196,10 +205,6 @@ def _stateful_run(
         )
         _publish(result, catalogue, skipped, args, streams)
         if result.outage:
-            streams.err.write(
-                "optout-watch: most URLs failed with network errors: an outage, so no state, "
-                "streak or snapshot was changed\n"
-            )
             return ExitCode.USAGE
         if result.rebaselined:
             _say_rebaselined(result, streams)

@@ -42,7 +42,6 @@ from optout_watch.report.people import (
     LABEL_CODES,
     LINK_CODES,
     ReportView,
-    catalogue_address,
     link_name,
     services,
     use_name,
@@ -229,8 +228,7 @@ def what_broke(finding: ReportedFinding, report: ReportView) -> str:
         case "link-error":
             return f"The link {name} of {who} fails: {reason}."
         case "link-moved":
-            new_url = catalogue_address(link, link.new_url) if link and link.new_url else None
-            target = autolink(new_url) if new_url else "its new address"
+            target = autolink(link.new_url) if link and link.new_url else "its new address"
             return (
                 f"The link {name} of {who} has moved for good: the catalogue should take {target}."
             )
@@ -296,25 +294,21 @@ def _where(finding: ReportedFinding, report: ReportView, repository: RepositoryF
 
 
 def _link_evidence(link: ReportedLink) -> list[str]:
-    """The link's evidence, with the catalogue's addresses where `--remap` fetched a mirror."""
-
-    def address(url: str) -> str:
-        return autolink(catalogue_address(link, url))
-
+    """The link's evidence (its addresses are the catalogue's, even where `--remap` fetched a
+    mirror: see `report.build`)."""
     lines = [f"- Outcome: {code_span(link.outcome)}: {inline(link.reason)}"]
     if link.status is not None:
         lines.append(f"- HTTP status: {link.status}")
     if link.redirects:
         lines.append("- Redirects:")
         lines += [
-            f"  {number}. {hop.status} {address(hop.url)} → {address(hop.location)}"
+            f"  {number}. {hop.status} {autolink(hop.url)} → {autolink(hop.location)}"
             for number, hop in enumerate(link.redirects, 1)
         ]
-    final = catalogue_address(link, link.final_url) if link.final_url else None
-    if final and final != link.url:
-        lines.append(f"- Final URL: {autolink(final)}")
+    if link.final_url and link.final_url != link.url:
+        lines.append(f"- Final URL: {autolink(link.final_url)}")
     if link.new_url:
-        lines.append(f"- Suggested new URL: {address(link.new_url)}")
+        lines.append(f"- Suggested new URL: {autolink(link.new_url)}")
     return lines
 
 
@@ -363,7 +357,7 @@ def _evidence(finding: ReportedFinding, report: ReportView) -> list[str]:
 def _checklist(finding: ReportedFinding, report: ReportView) -> list[str]:
     where = f"{code_span(finding.file)} line {finding.line}"
     link = report.link(finding.url) if finding.url else None
-    new_url = catalogue_address(link, link.new_url) if link and link.new_url else None
+    new_url = link.new_url if link else None
     top = _top_suggestion(finding, report)
     match finding.code:
         case "link-broken" | "link-error":

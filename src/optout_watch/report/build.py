@@ -1,17 +1,26 @@
 """The JSON report, built from the stages' results: the one place that fills the report's
-models, so the stages never handle the report and the report never runs a stage."""
+models, so the stages never handle the report and the report never runs a stage.
+
+With `--remap`, the stages speak of the addresses they fetched (a mirror, a test server);
+the report speaks of the catalogue's. Every text for people (reasons, messages, evidence,
+page errors) and every address (final, redirects, suggested) is put back here, once, so the
+formats and the alerts never show a mirror. Only `links[].fetched_url` keeps where the URL
+was fetched.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from optout_watch import __version__
 from optout_watch.catalogue.targets import CataloguePlatform, Target
 from optout_watch.fetching.failures import Outcome
+from optout_watch.fetching.remap import MirrorMap
 from optout_watch.report.model import (
     REPORT_FORMAT_VERSION,
     Finding,
+    HopReport,
     LabelReport,
     LinkReport,
     Location,
@@ -21,10 +30,12 @@ from optout_watch.report.model import (
     Summary,
 )
 from optout_watch.run.check import CheckResult
-from optout_watch.run.findings import TrackedFinding, count_confirmed
+from optout_watch.run.findings import Evidence, TrackedFinding, count_confirmed
 from optout_watch.run.probe import Probed
 from optout_watch.run.watch import PageResult
 from optout_watch.severity import Severity
+
+EvidenceValue = str | int | float | list[str] | None
 
 #: A diff longer than this is cut in the report (the snapshot history keeps it whole).
 MAX_DIFF_CHARS = 20_000
@@ -39,24 +50,37 @@ def _locations(target: Target) -> list[Location]:
     ]
 
 
-def link_report(probed: Probed) -> LinkReport:
-    result, verdict = probed.result, probed.verdict
+#: For a run that fetched every URL where the catalogue says.
+_NO_MIRRORS = MirrorMap(())
+
+
+def link_report(probed: Probed, mirrors: MirrorMap) -> LinkReport:
+    result, verdict, url = probed.result, probed.verdict, probed.target.url
+
+    def put_back(text: str) -> str:
+        return mirrors.text(text, url)
+
+    new_url = verdict.new_url if verdict.outcome is Outcome.REDIRECTED else None
     return LinkReport(
-        url=probed.target.url,
+        url=url,
         fetched_url=probed.fetched_url,
         outcome=str(verdict.outcome),
-        reason=verdict.reason,
+        reason=put_back(verdict.reason),
         status=result.status,
-        final_url=result.final_url,
-        new_url=verdict.new_url if verdict.outcome is Outcome.REDIRECTED else None,
-        redirects=list(result.redirects),
+        final_url=put_back(result.final_url),
+        new_url=put_back(new_url) if new_url else None,
+        redirects=[
+            HopReport(url=put_back(hop.url), status=hop.status, location=put_back(hop.location))
+            for hop in result.redirects
+        ],
         attempts=result.attempts,
         elapsed_ms=result.elapsed_ms,
         uses=_locations(probed.target),
+        failure=verdict.failure,
     )
 
 
-def page_report(page: PageResult) -> PageReport:
+def page_report(page: PageResult, mirrors: MirrorMap = _NO_MIRRORS) -> PageReport:
     """The report of a page, located at the first catalogue entry that names it; each label at
     the entry that expects it."""
     first = page.target.uses[0]
@@ -66,7 +90,7 @@ def page_report(page: PageResult) -> PageReport:
         file=first.file,
         line=first.line,
         checked=page.checked,
-        error=page.error,
+        error=mirrors.text(page.error, page.target.url) if page.error else None,
         selector_failed=page.selector_failed,
         changed=page.changed,
         diff=page.change.diff[:MAX_DIFF_CHARS] if page.change is not None else "",
@@ -83,8 +107,25 @@ def page_report(page: PageResult) -> PageReport:
     )
 
 
-def finding_report(finding: TrackedFinding) -> Finding:
+def _evidence(evidence: Evidence, put_back: Callable[[str], str]) -> dict[str, EvidenceValue]:
+    """The evidence with its texts put back; numbers and None as they are."""
+
+    def value_of(value: EvidenceValue) -> EvidenceValue:
+        if isinstance(value, str):
+            return put_back(value)
+        if isinstance(value, list):
+            return [put_back(item) for item in value]
+        return value
+
+    return {key: value_of(value) for key, value in evidence.items()}
+
+
+def finding_report(finding: TrackedFinding, mirrors: MirrorMap) -> Finding:
     draft = finding.draft
+
+    def put_back(text: str) -> str:
+        return mirrors.text(text, draft.url)
+
     return Finding(
         code=draft.code,
         severity=finding.severity,
@@ -93,8 +134,8 @@ def finding_report(finding: TrackedFinding) -> Finding:
         line=draft.line,
         url=draft.url,
         label=draft.label,
-        message=draft.message,
-        evidence=dict(draft.evidence),
+        message=put_back(draft.message),
+        evidence=_evidence(draft.evidence, put_back),
         fingerprint=finding.fingerprint,
         streak=finding.streak,
         runs_needed=finding.runs_needed,
@@ -127,8 +168,9 @@ def build_report(
 ) -> Report:
     """The report of one run. `platforms` are the catalogue's platforms that were read;
     `skipped_files` those that could not be."""
-    links = [link_report(item) for item in result.links]
-    pages = [page_report(page) for page in result.pages]
+    mirrors = MirrorMap((item.target.url, item.fetched_url) for item in result.links)
+    links = [link_report(item, mirrors) for item in result.links]
+    pages = [page_report(page, mirrors) for page in result.pages]
     return Report(
         format_version=REPORT_FORMAT_VERSION,
         generator=f"optout-watch {__version__}",
@@ -148,5 +190,5 @@ def build_report(
         validation=list(result.validation),
         links=links,
         pages=pages,
-        findings=[finding_report(finding) for finding in result.findings],
+        findings=[finding_report(finding, mirrors) for finding in result.findings],
     )

@@ -12,14 +12,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
+from optout_watch.fetching.failures import FAILURES, FetchErrorKind
 from optout_watch.report.annotations import annotation
-from optout_watch.report.model import DiagnosticReport, Finding, LinkReport, Report
+from optout_watch.report.model import DiagnosticReport, Finding, Report
 from optout_watch.report.people import (
     LINK_CODES,
     ReportView,
-    catalogue_address,
     finding_title,
-    mirrors,
+    remapped_links,
     services,
 )
 from optout_watch.report.safe_markdown import (
@@ -36,7 +36,16 @@ from optout_watch.severity import Severity
 #: A job summary is capped by GitHub and read in a hurry: diffs are cut shorter there.
 STEP_SUMMARY_DIFF_LIMIT = 2_000
 
-_OUTAGE = "most URLs failed with network errors: nothing was changed (no issue, streak, snapshot)"
+_NOTHING_CHANGED = "nothing was changed (no issue, streak or snapshot)"
+#: A failure that makes an outage, in the words of a person who reads the outage's one line.
+_FAILURE_WORDS = {
+    FetchErrorKind.TIMEOUT: "timed out",
+    FetchErrorKind.CONNECT: "could not connect",
+    FetchErrorKind.NETWORK: "connection broke",
+    FetchErrorKind.DNS: "unknown host",
+    FetchErrorKind.TLS: "TLS failure",
+    FetchErrorKind.DEADLINE: "too slow",
+}
 _LINK_COLUMNS = (
     ("ok", "Links fine"),
     ("redirected", "Moved"),
@@ -73,11 +82,30 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def _network_failures(report: Report) -> str:
+    """What failed in an outage: `18 of 20 URLs failed at the network level (unknown host: 18)`."""
+    kinds = Counter(
+        link.failure
+        for link in report.links
+        if link.failure is not None and FAILURES[link.failure].counts_towards_outage
+    )
+    failed = sum(kinds.values()) or "most"
+    what = ", ".join(
+        f"{_FAILURE_WORDS.get(kind, str(kind))}: {count}" for kind, count in kinds.most_common()
+    )
+    return f"{failed} of {_plural(len(report.links), 'URL')} failed at the network level" + (
+        f" ({what})" if what else ""
+    )
+
+
+def outage_line(report: Report) -> str:
+    """An outage, said in one line: what failed, and that nothing changed."""
+    return f"{_network_failures(report)}: an outage, so {_NOTHING_CHANGED}"
+
+
 def _verdict(report: Report) -> str:
-    """What the run asks of a maintainer, in one sentence."""
+    """What the run asks of a maintainer, in one sentence (an outage has `outage_line`)."""
     summary = report.summary
-    if summary.outage:
-        return f"Outage: {_OUTAGE}."
     errors, warnings = summary.confirmed_errors, summary.confirmed_warnings
     if errors:
         verdict = _plural(errors, "confirmed error")
@@ -122,16 +150,27 @@ class JsonFormat:
 
 
 class TextFormat:
-    """One greppable line per finding, `file:line: [severity] code message`, then a summary."""
+    """One greppable line per finding, `file:line: [severity] code message`, then a summary.
+    An outage is one line, its findings (the network's, not the pages') only when `verbose`."""
+
+    def __init__(self, *, verbose: bool = False) -> None:
+        self._verbose = verbose
 
     def render(self, report: Report) -> str:
-        lines = [
+        if report.summary.outage:
+            findings = self._findings(report) if self._verbose else []
+            hint = "" if self._verbose else " (-v lists each URL)"
+            return "\n".join([*findings, outage_line(report) + hint]) + "\n"
+        return "\n".join([*self._findings(report), f"{_scope(report)}: {_verdict(report)}"]) + "\n"
+
+    @staticmethod
+    def _findings(report: Report) -> list[str]:
+        return [
             f"{finding.file}:{finding.line}: [{finding.severity}] {finding.code} "
             + ("" if finding.confirmed else f"({_streak(finding)}) ")
             + one_line(finding.message)
             for finding in _by_severity(report.findings)
         ]
-        return "\n".join([*lines, f"{_scope(report)}: {_verdict(report)}"]) + "\n"
 
 
 class MarkdownFormat:
@@ -159,19 +198,21 @@ def _heading(view: ReportView) -> str:
     report = view.report
     lines = [f"# optout-watch report, {inline(report.started_at)}", ""]
     if report.summary.outage:
-        lines += ["> [!CAUTION]", f"> **Outage:** {_OUTAGE}.", ""]
+        outage = f"{_network_failures(report)}: {_NOTHING_CHANGED}"
+        lines += ["> [!CAUTION]", f"> **Outage:** {inline(outage)}.", ""]
     else:
         lines += [f"**{_verdict(report)}**", ""]
     lines.append(
         f"{_scope(report)}. Run by {inline(report.generator)} from {inline(report.started_at)} "
         f"to {inline(report.finished_at)}."
     )
-    elsewhere = mirrors(view)
+    elsewhere = remapped_links(view)
     if elsewhere:
-        places = ", ".join(code_span(place) for place in elsewhere)
+        # Where they were fetched is in the JSON report: a mirror's address is not the page's.
         lines += [
             "",
-            f"Fetched through `--remap` from {places}; the addresses below are the catalogue's.",
+            f"{_plural(elsewhere, 'link')} fetched elsewhere through `--remap`; the addresses "
+            "below are the catalogue's.",
         ]
     return "\n".join(lines)
 
@@ -228,7 +269,7 @@ def _reason(view: ReportView, finding: Finding) -> str:
         return finding.message
     reason = link.reason
     if link.new_url:
-        reason += f"; the catalogue should take {catalogue_address(link, link.new_url)}"
+        reason += f"; the catalogue should take {link.new_url}"
     return reason
 
 
@@ -259,24 +300,15 @@ def _evidence(view: ReportView, finding: Finding) -> list[str]:
     for key, value in finding.evidence.items():
         if value is None or value == [] or key in _SAID_ELSEWHERE:
             continue
-        if key == "final_url" and (link is None or value in (link.url, link.fetched_url)):
+        if key == "final_url" and (link is None or value == link.url):
             continue
         title = _EVIDENCE_TITLES.get(key, key.replace("_", " ").capitalize())
         if isinstance(value, list):
             lines.append(f"- {inline(title)}:")
-            items = [_translated(link, item) for item in value]
-            lines += [f"  {number}. {inline(item)}" for number, item in enumerate(items, 1)]
+            lines += [f"  {number}. {inline(item)}" for number, item in enumerate(value, 1)]
         else:
-            shown = _translated(link, value) if isinstance(value, str) else value
-            lines.append(f"- {inline(title)}: {_evidence_value(shown)}")
+            lines.append(f"- {inline(title)}: {_evidence_value(value)}")
     return lines
-
-
-def _translated(link: LinkReport | None, text: str) -> str:
-    """Mirror addresses in `text` put back to the catalogue's (see `catalogue_address`)."""
-    if link is None:
-        return text
-    return " ".join(catalogue_address(link, word) for word in text.split(" "))
 
 
 def _evidence_value(value: str | int | float) -> str:
@@ -338,6 +370,11 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
     "markdown": MarkdownFormat(),
     "text": TextFormat(),
 }
+
+
+def report_format(name: str, *, verbose: bool = False) -> ReportFormat:
+    """The format called `name`; `verbose` (`-v`) lists an outage's findings in the text."""
+    return TextFormat(verbose=True) if verbose and name == "text" else REPORT_FORMATS[name]
 
 
 def step_summary(report: Report) -> str:

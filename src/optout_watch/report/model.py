@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optout_watch.fetching.failures import FetchErrorKind
 from optout_watch.pages.labels import Evidence
 from optout_watch.severity import Severity
 
@@ -62,16 +63,24 @@ class Location(_Model):
 
 class LinkReport(_Model):
     url: str = Field(description="The URL as the catalogue writes it.")
-    fetched_url: str = Field(description="The URL fetched (differs when --remap applies).")
+    fetched_url: str = Field(
+        description="The URL fetched (differs when --remap applies): the only field that "
+        "names where --remap sent the URL; the others give the catalogue's addresses."
+    )
     outcome: str = Field(pattern="^(ok|redirected|broken|blocked|error)$")
-    reason: str
+    reason: str = Field(description="What was seen, for people, with the catalogue's addresses.")
     status: int | None
-    final_url: str
+    final_url: str = Field(description="Where the redirects ended, as the catalogue's address.")
     new_url: str | None = Field(description="Where the catalogue should point, if moved.")
-    redirects: list[HopReport]
+    redirects: list[HopReport] = Field(
+        description="The redirects followed, as the catalogue's addresses."
+    )
     attempts: int = Field(ge=0)
     elapsed_ms: int = Field(ge=0)
     uses: list[Location]
+    failure: FetchErrorKind | None = Field(
+        None, description="What went wrong when no answer could be judged (none for an answer)."
+    )
 
 
 class LabelReport(_Model):

@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from optout_watch.fetching.judge import is_deep_link, is_sign_in_url
+from optout_watch.fetching.remap import Mirror
 from optout_watch.report.model import (
     Finding,
     LinkReport,
@@ -145,7 +147,20 @@ def services(finding: Finding, report: ReportView) -> list[str]:
 
 
 def _status_note(link: LinkReport | None) -> str:
-    return f" ({link.status})" if link is not None and link.status is not None else ""
+    """What a broken or failing link answered, in a few words: its status when the status is
+    the failure; what happened when the answer looked fine but was not the page (a soft 404:
+    a 200, or the 304 of a conditional request, is no news)."""
+    if link is None or link.status is None:
+        return ""
+    if not (200 <= link.status < 300 or link.status == 304):
+        return f" ({link.status})"
+    if link.outcome != "broken":  # a body that could not be read: the status says nothing
+        return ""
+    if is_sign_in_url(link.final_url) and not is_sign_in_url(link.url):
+        return " (sent to a sign-in page)"
+    if is_deep_link(link.url) and not is_deep_link(link.final_url):
+        return " (sent to the home page)"
+    return " (a “not found” page)"
 
 
 def finding_title(finding: Finding, report: ReportView) -> str:
@@ -170,32 +185,15 @@ def finding_title(finding: Finding, report: ReportView) -> str:
     return one_line(title, TITLE_LIMIT)
 
 
-def _mirror(link: LinkReport) -> tuple[str, str] | None:
-    """(mirror prefix, catalogue prefix) when `--remap` sent the link elsewhere: the parts of
-    the fetched URL and of the catalogue's URL before the path they share."""
-    if link.fetched_url == link.url:
-        return None
-    shared = 0
-    limit = min(len(link.url), len(link.fetched_url))
-    while shared < limit and link.url[-1 - shared] == link.fetched_url[-1 - shared]:
-        shared += 1
-    mirror, original = (
-        link.fetched_url[: len(link.fetched_url) - shared],
-        link.url[: len(link.url) - shared],
-    )
-    return (mirror, original) if mirror else None
-
-
 def catalogue_address(link: LinkReport, address: str) -> str:
-    """`address` (a final URL, a redirect, a suggested new URL) as the catalogue would write
-    it: with `--remap`, the mirror's part of the address is put back to the catalogue's."""
-    mirror = _mirror(link)
-    if mirror is None or not address.startswith(mirror[0]):
-        return address
-    return mirror[1] + address[len(mirror[0]) :]
+    """`address` as the catalogue would write it. The report built by this version already
+    says every address so (`report.build`); this puts back those of a report whose link was
+    fetched through `--remap` and that still shows the mirror, and leaves the others as
+    they are."""
+    mirror = Mirror.between(link.url, link.fetched_url)
+    return address if mirror is None else mirror.address(address)
 
 
-def mirrors(report: ReportView) -> list[str]:
-    """The places `--remap` sent this report's URLs to, each once."""
-    found = (_mirror(link) for link in report.links)
-    return list(dict.fromkeys(mirror[0] for mirror in found if mirror is not None))
+def remapped_links(report: ReportView) -> int:
+    """How many of the report's links were fetched somewhere else (`--remap`)."""
+    return sum(link.fetched_url != link.url for link in report.links)

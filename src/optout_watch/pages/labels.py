@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -104,8 +105,24 @@ class LabelResult:
     sighting: LabelSighting
 
 
+# French pages vary in ways a reader does not see as another wording: many drop the accents of
+# capitals ("A propos", "Etat"), write "oe" for "œ", and put a space, a non-breaking or a narrow
+# non-breaking one, or none before : ; ? ! (and inside « », which `match_key` drops already).
+_ACCENTS = re.compile("[\u0300-\u036f]")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" +(?=[:;?!])")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
+def _key(text: str) -> str:
+    """The form labels and page text are compared in: `match_key`, also blind to accents,
+    to the ligatures œ and æ, and to the space before : ; ? !"""
+    folded = _ACCENTS.sub("", unicodedata.normalize("NFD", match_key(text)))
+    folded = _SPACE_BEFORE_PUNCTUATION.sub("", folded.translate(_LIGATURES))
+    return unicodedata.normalize("NFC", folded)
+
+
 def _contains_key(text_key: str, label_key: str) -> bool:
-    """Whether `label_key` occurs in `text_key` as whole words (both in `match_key` form)."""
+    """Whether `label_key` occurs in `text_key` as whole words (both in `_key` form)."""
     if not label_key:
         return False
     start = text_key.find(label_key)
@@ -126,7 +143,7 @@ def _contains_key(text_key: str, label_key: str) -> bool:
 def contains_label(text: str, label: str) -> bool:
     """Whether `label` appears in `text` as whole words, on one line, blind to case, white
     space, non-breaking spaces and quote styles."""
-    return _contains_key(match_key(text), match_key(label))
+    return _contains_key(_key(text), _key(label))
 
 
 def assess_labels(
@@ -146,20 +163,20 @@ def assess_labels(
     runs when that is stronger (see `RenameEvidence`). `url` is the page's, for the evidence;
     `inline_texts` gives the texts of the page's inline elements (see `suggest_renames`).
     """
-    text_key = match_key(text)
+    text_key = _key(text)
     results = []
     for label in expect:
         before = history.get(label) or LabelSighting(label, None, None)
-        if _contains_key(text_key, match_key(label)):
+        if _contains_key(text_key, _key(label)):
             sighting = LabelSighting(label, before.first_seen or now, now)
             results.append(LabelResult(label, LabelState.PRESENT, (), sighting))
         elif before.last_seen is not None:
             kept = before.evidence
-            if kept is not None and not _contains_key(text_key, match_key(kept.suggestion.text)):
-                kept = None  # the page no longer shows that name: it is evidence of nothing
             found = suggest_renames(
                 label, text, change, url=url, now=now, kept=kept, inline_texts=inline_texts
             )
+            if kept is not None and not _contains_key(text_key, _key(kept.suggestion.text)):
+                kept = None  # the page no longer shows that name: it is evidence of nothing
             strongest = found[0] if found else None
             if kept is not None and (strongest is None or not strongest.outranks(kept)):
                 strongest = kept
@@ -180,7 +197,7 @@ def _first_and_others(
     """`first`, then `others` that name another text, up to `limit`."""
     chosen: list[Suggestion] = []
     for suggestion in (*([first] if first else []), *others):
-        if all(match_key(suggestion.text) != match_key(other.text) for other in chosen):
+        if all(_key(suggestion.text) != _key(other.text) for other in chosen):
             chosen.append(suggestion)
     return tuple(chosen[:limit])
 
@@ -189,7 +206,7 @@ def _first_and_others(
 #
 # Candidates are runs of words from the page's lines, of a length near the label's (a label is
 # usually a short phrase inside a longer line), plus whole phrases set off by punctuation or
-# quotes. Scorer: `fuzz.ratio` (normalised Indel similarity) on `match_key` forms. It weighs
+# quotes. Scorer: `fuzz.ratio` (normalised Indel similarity) on `_key` forms. It weighs
 # every character and keeps word order, so a changed word lowers the score in proportion to its
 # length; the token-set and partial scorers were rejected because they give a perfect score to
 # any fragment of the label ("Improve the model" for "Improve the model for everyone"), and the
@@ -269,7 +286,7 @@ def _most_promising(label_key: str, passages: Sequence[_Passage]) -> list[_Passa
     """The passages most likely to hold the label's new name, by a cheap whole-passage score:
     partial similarity for passages longer than the label, plain similarity for shorter ones
     (a partial score would rate every fragment of the label, even "the", as perfect)."""
-    keys = [match_key(" ".join(passage.words)) for passage in passages]
+    keys = [_key(" ".join(passage.words)) for passage in passages]
     longer = {i: key for i, key in enumerate(keys) if len(key) >= len(label_key)}
     shorter = {i: key for i, key in enumerate(keys) if 0 < len(key) < len(label_key)}
     ranked = [
@@ -288,7 +305,7 @@ def _candidates(passage: _Passage, label_words: int) -> Iterator[_Candidate]:
         or _is_phrase_edge(line_words[position - 1], line_words[position])
         for position in range(passage.start, passage.end + 1)
     ]
-    word_keys = [match_key(word) for word in words]
+    word_keys = [_key(word) for word in words]
     shortest, longest = max(1, label_words - 2), label_words + 2
     longest_phrase = 2 * label_words + 2
     for start in range(len(words)):
@@ -335,7 +352,7 @@ def suggest(
     repeat one another nor overlap on the page. The work is bounded: only the most promising
     lines (and windows of long lines) are searched word by word.
     """
-    label_key = match_key(label).strip(_EDGE_PUNCTUATION)
+    label_key = _key(label).strip(_EDGE_PUNCTUATION)
     if not label_key or limit <= 0:
         return ()
     label_words = label_key.count(" ") + 1
@@ -392,16 +409,16 @@ _AFTER_DELETION_MIN_SCORE = 0.8
 
 
 def _holds(line: str, label_key: str) -> bool:
-    return _contains_key(match_key(line), label_key)
+    return _contains_key(_key(line), label_key)
 
 
 def _whole_lines(label: str, lines: Sequence[str]) -> list[Suggestion]:
-    label_key = match_key(label).strip(_EDGE_PUNCTUATION)
+    label_key = _key(label).strip(_EDGE_PUNCTUATION)
     most_words = label_key.count(" ") + 1 + _WHOLE_LINE_EXTRA_WORDS
     found = []
     for line in lines:
         text = normalise(line).strip().strip(_EDGE_PUNCTUATION)
-        key = match_key(text)
+        key = _key(text)
         if not key or key.count(" ") + 1 > most_words:
             continue
         score = round(fuzz.ratio(label_key, key) / 100, 3)
@@ -428,7 +445,7 @@ _SPAN_EXTRA_WORDS = 3
 
 @dataclass(frozen=True, slots=True)
 class _Tokens:
-    """The words of a line in `match_key` form, with where each stands in the line; quotes
+    """The words of a line in `_key` form, with where each stands in the line; quotes
     and other characters with no key are left out."""
 
     keys: tuple[str, ...]
@@ -436,7 +453,7 @@ class _Tokens:
 
     @classmethod
     def of(cls, line: str) -> _Tokens:
-        pairs = [(match_key(m.group()), m.span()) for m in _TOKEN.finditer(line)]
+        pairs = [(_key(m.group()), m.span()) for m in _TOKEN.finditer(line)]
         kept = [(key, span) for key, span in pairs if key]
         return cls(tuple(key for key, _ in kept), tuple(span for _, span in kept))
 
@@ -468,6 +485,12 @@ def replaced_span(
         return None
     first, last = places[0], places[0] + len(wanted) - 1
     opcodes = difflib.SequenceMatcher(None, old.keys, new.keys, autojunk=False).get_opcodes()
+    # Most words around the label must stay, or the sentence was rewritten, not the label
+    # renamed (punctuation does not count: a full stop is kept by any rewrite).
+    around = [i for i, key in enumerate(old.keys) if not first <= i <= last and _WORD.search(key)]
+    equal = {i for tag, start, stop, _, _ in opcodes if tag == "equal" for i in range(start, stop)}
+    if around and 2 * len(equal.intersection(around)) <= len(around):
+        return None
     changed = {
         index
         for tag, _, _, new_start, new_end in opcodes
@@ -518,7 +541,7 @@ def _inline_span(
             )
             if holds_change and not spills:
                 spans.add((span.start, span.stop))
-    name_key = match_key(name)
+    name_key = _key(name)
     return max(
         sorted(spans),
         key=lambda span: fuzz.ratio(name_key, " ".join(tokens.keys[span[0] : span[1]])),
@@ -534,19 +557,19 @@ def _in_place(
 ) -> list[tuple[Suggestion, str, str]]:
     """What took the place of a line holding one of `names` (the label, or the name earlier
     evidence gave it), with the old and the new line; scored against `label`."""
-    label_key = match_key(label).strip(_EDGE_PUNCTUATION)
+    label_key = _key(label).strip(_EDGE_PUNCTUATION)
     found = []
     for block in change.replaced:
         for name in names:
-            name_key = match_key(name)
+            name_key = _key(name)
             old_line = next((line for line in block.old if _holds(line, name_key)), None)
             if old_line is None:
                 continue
-            old_key = match_key(old_line)
-            new_line = max(block.new, key=lambda line: fuzz.ratio(old_key, match_key(line)))
+            old_key = _key(old_line)
+            new_line = max(block.new, key=lambda line: fuzz.ratio(old_key, _key(line)))
             span = replaced_span(name, old_line, new_line, inline_texts)
             if span is not None:
-                score = round(fuzz.ratio(label_key, match_key(span)) / 100, 3)
+                score = round(fuzz.ratio(label_key, _key(span)) / 100, 3)
                 suggestion = Suggestion(span, score, Evidence.REPLACED)
             else:
                 best = suggest(
@@ -557,7 +580,7 @@ def _in_place(
                     continue
                 suggestion = best[0]
                 new_line = next(
-                    (line for line in block.new if _holds(line, match_key(suggestion.text))),
+                    (line for line in block.new if _holds(line, _key(suggestion.text))),
                     new_line,
                 )
             if suggestion.score >= _IN_PLACE_MIN_SCORE:
@@ -586,12 +609,12 @@ def suggest_renames(
     followed as the label's is: the page renamed it again."""
     if change is None:
         return [RenameEvidence(s, url, now) for s in suggest(label, text, limit=limit)]
-    label_key = match_key(label)
+    label_key = _key(label)
     names = [label, *([kept.suggestion.text] if kept is not None else [])]
     holding = [
         block
         for block in change.replaced
-        if any(_holds(line, match_key(name)) for line in block.old for name in names)
+        if any(_holds(line, _key(name)) for line in block.old for name in names)
     ]
     inline = inline_texts() if inline_texts is not None and holding else ()
     in_place = [
@@ -605,8 +628,8 @@ def suggest_renames(
     passages = suggest(label, text, added_lines=change.added, limit=limit, min_score=floor)
     chosen: list[RenameEvidence] = []
     for evidence in (*in_place, *(RenameEvidence(s, url, now) for s in (*new_lines, *passages))):
-        key = match_key(evidence.suggestion.text)
-        if all(key != match_key(other.suggestion.text) for other in chosen):
+        key = _key(evidence.suggestion.text)
+        if all(key != _key(other.suggestion.text) for other in chosen):
             chosen.append(evidence)
     return chosen[:limit]
 

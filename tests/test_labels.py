@@ -424,7 +424,9 @@ def test_a_rename_inside_a_sentence_is_the_span_that_replaced_the_label(markup: 
         ),
     ],
 )
-def test_replaced_span(old_line: str, new_line: str, inline: tuple[str, ...], expected: str) -> None:
+def test_replaced_span(
+    old_line: str, new_line: str, inline: tuple[str, ...], expected: str
+) -> None:
     assert replaced_span(OLD_LABEL, old_line, new_line, inline) == expected
 
 

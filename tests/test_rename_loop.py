@@ -205,7 +205,8 @@ def test_a_label_renamed_inside_its_sentence_is_fixed_after_three_nights(
     data, expect, steps = _procedure(folder)
     assert expect[lang] == [case.new]
     assert steps[lang][0]["ui"] == [case.new]
-    assert case.new in steps[lang][0]["text"] and case.old not in steps[lang][0]["text"]
+    assert case.new in steps[lang][0]["text"]
+    assert case.old not in steps[lang][0]["text"]
     # The other language is left exactly as it was.
     assert expect[other.lang] == [other.old]
     assert steps[other.lang][0]["ui"] == [other.old]

@@ -510,7 +510,7 @@ def replaced_span(
         touched |= tag != "equal" and old_start <= last and first < old_end
     if start is None or end is None or not touched:
         return None
-    best = _inline_span(new, changed, start, end, inline_texts, name)
+    best = _inline_span(new, changed, start, end, inline_texts=inline_texts, name=name)
     if best is not None:
         start, end = best
     elif end - start > len(wanted) + _SPAN_EXTRA_WORDS or start >= end:
@@ -523,6 +523,7 @@ def _inline_span(
     changed: Collection[int],
     start: int,
     end: int,
+    *,
     inline_texts: Collection[str],
     name: str,
 ) -> tuple[int, int] | None:
@@ -536,9 +537,7 @@ def _inline_span(
             if len(span) == len(tokens.keys):
                 continue  # the whole line: no boundary at all
             holds_change = any(index in changed for index in span if start <= index < end)
-            spills = any(
-                index not in changed for index in span if not start <= index < end
-            )
+            spills = any(index not in changed for index in span if not start <= index < end)
             if holds_change and not spills:
                 spans.add((span.start, span.stop))
     name_key = _key(name)
@@ -632,4 +631,3 @@ def suggest_renames(
         if all(key != _key(other.suggestion.text) for other in chosen):
             chosen.append(evidence)
     return chosen[:limit]
-

@@ -8,7 +8,7 @@ from optout_watch.pages.labels import (
     LabelResult,
     LabelSighting,
     LabelState,
-    RenameEvidence,
+    LastingEvidence,
     Suggestion,
 )
 from optout_watch.run.findings import FINDING_KINDS, Draft, Thresholds, confirm, page_drafts
@@ -100,7 +100,7 @@ def test_every_kind_has_a_summary() -> None:
 def test_a_missing_label_carries_the_evidence_kept_since_the_page_changed() -> None:
     url = "https://a.example/privacy"
     suggestion = Suggestion("Improve the model for all users", 0.787, Evidence.REPLACED)
-    kept = RenameEvidence(
+    kept = LastingEvidence(
         suggestion, url, "2026-12-02T02:00:00Z",
         "Go to Improve the model for everyone.", "Go to Improve the model for all users.",
     )  # fmt: skip

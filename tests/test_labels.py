@@ -14,7 +14,7 @@ from optout_watch.pages.labels import (
     LabelResult,
     LabelSighting,
     LabelState,
-    RenameEvidence,
+    LastingEvidence,
     Suggestion,
     assess_labels,
     contains_label,
@@ -452,7 +452,7 @@ DECOY = "Improving the model for everyone is our goal."
 
 
 def _kept(text: str, score: float, why: Evidence, **lines: str) -> LabelSighting:
-    evidence = RenameEvidence(Suggestion(text, score, why), URL, NOW, **lines)
+    evidence = LastingEvidence(Suggestion(text, score, why), URL, NOW, **lines)
     return LabelSighting(OLD_LABEL, EARLIER, EARLIER, evidence)
 
 

@@ -24,7 +24,7 @@ __all__ = [
     "LabelResult",
     "LabelSighting",
     "LabelState",
-    "RenameEvidence",
+    "LastingEvidence",
     "Suggestion",
     "assess_labels",
     "contains_label",
@@ -61,12 +61,12 @@ class Suggestion:
     why: Evidence = Evidence.PASSAGE
 
 
-#: Evidence kinds by strength (see `RenameEvidence.outranks`).
+#: Evidence kinds by strength (see `LastingEvidence.outranks`).
 _STRENGTH = {Evidence.REPLACED: 2, Evidence.NEW_LINE: 1, Evidence.PASSAGE: 0}
 
 
 @dataclass(frozen=True, slots=True)
-class RenameEvidence:
+class LastingEvidence:
     """The strongest evidence seen of a missing label's new name, kept with the label's
     sighting from the run that saw it until the label is seen again: the diff that showed a
     rename is there only on the night the page changed, and later runs must not forget it."""
@@ -79,7 +79,7 @@ class RenameEvidence:
     old_line: str | None = None
     new_line: str | None = None
 
-    def outranks(self, other: RenameEvidence) -> bool:
+    def outranks(self, other: LastingEvidence) -> bool:
         """Stronger evidence (an in-place replacement over a new line over a passage), or
         the same kind with a higher score; a tie keeps what was known."""
         mine, theirs = self.suggestion, other.suggestion
@@ -93,7 +93,7 @@ class LabelSighting:
     first_seen: str | None
     last_seen: str | None
     #: For a missing label, the strongest evidence of its new name seen since it went.
-    evidence: RenameEvidence | None = None
+    evidence: LastingEvidence | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ def assess_labels(
     by label; `now` (ISO timestamp) becomes `last_seen` of every label found. Only a missing
     label gets suggestions, ranked by the evidence of `change` (the diff since the last
     snapshot) when there is one (see `suggest_renames`), after the evidence kept from earlier
-    runs when that is stronger (see `RenameEvidence`). `url` is the page's, for the evidence;
+    runs when that is stronger (see `LastingEvidence`). `url` is the page's, for the evidence;
     `inline_texts` gives the texts of the page's inline elements (see `suggest_renames`).
     """
     text_key = _key(text)
@@ -595,10 +595,10 @@ def suggest_renames(
     *,
     url: str,
     now: str,
-    kept: RenameEvidence | None = None,
+    kept: LastingEvidence | None = None,
     inline_texts: Callable[[], Collection[str]] | None = None,
     limit: int = 3,
-) -> list[RenameEvidence]:
+) -> list[LastingEvidence]:
     """Up to `limit` likely new names of a missing `label`, strongest evidence first (see
     `Evidence`), by score within each kind of evidence; without a diff, passages alone.
 
@@ -607,7 +607,7 @@ def suggest_renames(
     was replaced). The line of `kept`'s name (earlier evidence) being replaced in turn is
     followed as the label's is: the page renamed it again."""
     if change is None:
-        return [RenameEvidence(s, url, now) for s in suggest(label, text, limit=limit)]
+        return [LastingEvidence(s, url, now) for s in suggest(label, text, limit=limit)]
     label_key = _key(label)
     names = [label, *([kept.suggestion.text] if kept is not None else [])]
     holding = [
@@ -617,7 +617,7 @@ def suggest_renames(
     ]
     inline = inline_texts() if inline_texts is not None and holding else ()
     in_place = [
-        RenameEvidence(suggestion, url, now, old_line, new_line)
+        LastingEvidence(suggestion, url, now, old_line, new_line)
         for suggestion, old_line, new_line in _in_place(label, names, change, inline)
     ]
     placed = {line for block in change.replaced for line in block.new}
@@ -625,8 +625,8 @@ def suggest_renames(
     deleted = any(_holds(line, label_key) for line in change.deleted)
     floor = _AFTER_DELETION_MIN_SCORE if deleted and not in_place else _MIN_SCORE
     passages = suggest(label, text, added_lines=change.added, limit=limit, min_score=floor)
-    chosen: list[RenameEvidence] = []
-    for evidence in (*in_place, *(RenameEvidence(s, url, now) for s in (*new_lines, *passages))):
+    chosen: list[LastingEvidence] = []
+    for evidence in (*in_place, *(LastingEvidence(s, url, now) for s in (*new_lines, *passages))):
         key = _key(evidence.suggestion.text)
         if all(key != _key(other.suggestion.text) for other in chosen):
             chosen.append(evidence)

@@ -14,7 +14,7 @@ from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
 from optout_watch.fetching.remap import Remap
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages import extract
-from optout_watch.pages.labels import Evidence, LabelSighting, RenameEvidence, Suggestion
+from optout_watch.pages.labels import Evidence, LabelSighting, LastingEvidence, Suggestion
 from optout_watch.run.findings import (
     Thresholds,
     TrackedFinding,
@@ -117,14 +117,14 @@ def _history(state: State, url: str) -> dict[str, LabelSighting]:
     }
 
 
-def _evidence_from_memory(memory: RenameMemory | None) -> RenameEvidence | None:
+def _evidence_from_memory(memory: RenameMemory | None) -> LastingEvidence | None:
     if memory is None or memory.why not in set(Evidence):
         return None  # (a kind of evidence this version does not know is forgotten)
     suggestion = Suggestion(memory.text, memory.score, Evidence(memory.why))
-    return RenameEvidence(suggestion, memory.url, memory.seen_at, memory.old_line, memory.new_line)
+    return LastingEvidence(suggestion, memory.url, memory.seen_at, memory.old_line, memory.new_line)
 
 
-def _evidence_memory(evidence: RenameEvidence | None) -> RenameMemory | None:
+def _evidence_memory(evidence: LastingEvidence | None) -> RenameMemory | None:
     if evidence is None:
         return None
     suggestion = evidence.suggestion

@@ -261,7 +261,7 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
 
 def _kept_evidence(sighting: LabelSighting) -> Evidence:
     """Where and when the best suggestion was seen, and the lines of the diff that showed it:
-    kept from the run that saw the page change (see `pages.labels.RenameEvidence`)."""
+    kept from the run that saw the page change (see `pages.labels.LastingEvidence`)."""
     kept = sighting.evidence
     if kept is None:
         return {}

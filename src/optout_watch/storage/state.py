@@ -45,7 +45,7 @@ class LinkMemory(_Model):
 
 
 class RenameMemory(_Model):
-    """The strongest evidence of a missing label's new name (`pages.labels.RenameEvidence`)."""
+    """The strongest evidence of a missing label's new name (`pages.labels.LastingEvidence`)."""
 
     text: str
     score: float = Field(ge=0, le=1)

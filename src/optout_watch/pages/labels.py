@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from annotated_types import Ge, Le
 from rapidfuzz import fuzz, process
@@ -28,7 +28,9 @@ __all__ = [
     "Suggestion",
     "assess_labels",
     "contains_label",
+    "replaced_span",
     "suggest",
+    "suggest_renames",
 ]
 
 
@@ -60,6 +62,8 @@ class Suggestion:
     score: Annotated[float, Ge(0), Le(1)]
     why: Evidence = Evidence.PASSAGE
 
+
+_T = TypeVar("_T")
 
 #: Evidence kinds by strength (see `LastingEvidence.outranks`).
 _STRENGTH = {Evidence.REPLACED: 2, Evidence.NEW_LINE: 1, Evidence.PASSAGE: 0}
@@ -116,9 +120,11 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 def _key(text: str) -> str:
     """The form labels and page text are compared in: `match_key`, also blind to accents,
     to the ligatures œ and æ, and to the space before : ; ? !"""
-    folded = _ACCENTS.sub("", unicodedata.normalize("NFD", match_key(text)))
-    folded = _SPACE_BEFORE_PUNCTUATION.sub("", folded.translate(_LIGATURES))
-    return unicodedata.normalize("NFC", folded)
+    key = match_key(text)
+    if key.isascii():  # (most words of most pages: no accent, no ligature)
+        return _SPACE_BEFORE_PUNCTUATION.sub("", key)
+    folded = _ACCENTS.sub("", unicodedata.normalize("NFD", key)).translate(_LIGATURES)
+    return unicodedata.normalize("NFC", _SPACE_BEFORE_PUNCTUATION.sub("", folded))
 
 
 def _contains_key(text_key: str, label_key: str) -> bool:
@@ -195,11 +201,20 @@ def _first_and_others(
     first: Suggestion | None, others: Sequence[Suggestion], limit: int = 3
 ) -> tuple[Suggestion, ...]:
     """`first`, then `others` that name another text, up to `limit`."""
-    chosen: list[Suggestion] = []
-    for suggestion in (*([first] if first else []), *others):
-        if all(_key(suggestion.text) != _key(other.text) for other in chosen):
-            chosen.append(suggestion)
+    chosen = _distinct([*([first] if first else []), *others], lambda suggestion: suggestion.text)
     return tuple(chosen[:limit])
+
+
+def _distinct(items: Iterable[_T], text: Callable[[_T], str]) -> list[_T]:
+    """`items` in order, without those whose `text` reads as one before them."""
+    seen: set[str] = set()
+    chosen = []
+    for item in items:
+        key = _key(text(item))
+        if key not in seen:
+            seen.add(key)
+            chosen.append(item)
+    return chosen
 
 
 # --- suggestions -------------------------------------------------------------------------------
@@ -625,9 +640,5 @@ def suggest_renames(
     deleted = any(_holds(line, label_key) for line in change.deleted)
     floor = _AFTER_DELETION_MIN_SCORE if deleted and not in_place else _MIN_SCORE
     passages = suggest(label, text, added_lines=change.added, limit=limit, min_score=floor)
-    chosen: list[LastingEvidence] = []
-    for evidence in (*in_place, *(LastingEvidence(s, url, now) for s in (*new_lines, *passages))):
-        key = _key(evidence.suggestion.text)
-        if all(key != _key(other.suggestion.text) for other in chosen):
-            chosen.append(evidence)
-    return chosen[:limit]
+    found = [*in_place, *(LastingEvidence(s, url, now) for s in (*new_lines, *passages))]
+    return _distinct(found, lambda evidence: evidence.suggestion.text)[:limit]

@@ -2,7 +2,8 @@
 
 Layout (readable, committed to git by the nightly job, so diffs stay small and meaningful):
 
-    state/state.json            validators, label sightings, finding streaks (sorted keys)
+    state/state.json            validators, label sightings (with a missing label's evidence),
+                                finding streaks (sorted keys)
     state/snapshots/<host>/…    one text file per watched page, with a .meta.json beside it
 
 Writes are transactional: every new file is first written beside its target as a temporary

@@ -14,6 +14,7 @@ from optout_watch.pages.extract import (
     InvalidSelector,
     SelectorMatchedNothing,
     extract_text,
+    inline_texts,
     match_key,
     normalise,
 )
@@ -363,3 +364,18 @@ def test_extract_text_never_raises_on_arbitrary_bytes(body: bytes, select: str |
         assert select is not None
     else:
         assert normalise(text) == text
+
+
+# --- inline_texts ------------------------------------------------------------------------------
+
+
+def test_inline_texts_are_the_visible_inline_elements_in_scope() -> None:
+    html = f"""<html><body><nav><a href="/">Home</a></nav><article>
+    <p>Go to <strong>Improve the model{NBSP}for   all users</strong> in <a href="/s">Data
+    <b>Controls</b></a>, then <code>Save</code> or <span hidden>Hidden</span>.</p>
+    <p class="ad"><em>Removed</em></p><div style="display:none"><b>Invisible</b></div>
+    <script>var b = "<b>Script</b>";</script><kbd></kbd></article></body></html>"""
+
+    texts = inline_texts(html, select="article", remove=[".ad"])
+
+    assert texts == {"Improve the model for all users", "Data Controls", "Controls", "Save"}

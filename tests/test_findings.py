@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from optout_watch.run.findings import FINDING_KINDS, Draft, Thresholds, confirm
+from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
+from optout_watch.pages.labels import (
+    Evidence,
+    LabelResult,
+    LabelSighting,
+    LabelState,
+    LastingEvidence,
+    Suggestion,
+)
+from optout_watch.run.findings import FINDING_KINDS, Draft, Thresholds, confirm, page_drafts
+from optout_watch.run.watch import LabelCheck, PageResult
 from optout_watch.severity import Severity
 from optout_watch.storage.state import FindingMemory
 
@@ -85,3 +95,32 @@ def test_findings_are_ordered_errors_first_and_deduplicated() -> None:
 
 def test_every_kind_has_a_summary() -> None:
     assert all(kind.summary for kind in FINDING_KINDS.values())
+
+
+def test_a_missing_label_carries_the_evidence_kept_since_the_page_changed() -> None:
+    url = "https://a.example/privacy"
+    suggestion = Suggestion("Improve the model for all users", 0.787, Evidence.REPLACED)
+    kept = LastingEvidence(
+        suggestion, url, "2026-12-02T02:00:00Z",
+        "Go to Improve the model for everyone.", "Go to Improve the model for all users.",
+    )  # fmt: skip
+    label = "Improve the model for everyone"
+    sighting = LabelSighting(label, "t0", "t0", kept)
+    expected = ExpectedLabel(label, "p", "catalogue/p.yaml", 9)
+    target = Target(
+        url, "en", (Use("p", "catalogue/p.yaml", 3, "help", "help"),),
+        WatchSpec(None, (), (), (expected,)), False,
+    )  # fmt: skip
+    result = LabelResult(label, LabelState.MISSING, (suggestion,), sighting)
+    page = PageResult(target, checked=True, labels=(LabelCheck(expected, result),))
+
+    (draft,) = page_drafts([page])
+
+    assert "most likely renamed to “Improve the model for all users”" in draft.message
+    assert draft.evidence == {
+        "suggestions": ["Improve the model for all users (0.79, replaced the label's line)"],
+        "evidence_seen_at": "2026-12-02T02:00:00Z",
+        "evidence_url": url,
+        "line_before": "Go to Improve the model for everyone.",
+        "line_after": "Go to Improve the model for all users.",
+    }

@@ -8,15 +8,17 @@ import pytest
 
 from optout_watch.fetching.decode import decode_html
 from optout_watch.pages.diff import TextChange, compare
-from optout_watch.pages.extract import extract_text
+from optout_watch.pages.extract import extract_text, inline_texts
 from optout_watch.pages.labels import (
     Evidence,
     LabelResult,
     LabelSighting,
     LabelState,
+    LastingEvidence,
     Suggestion,
     assess_labels,
     contains_label,
+    replaced_span,
     suggest,
 )
 
@@ -344,3 +346,187 @@ def test_a_label_deleted_with_nothing_in_its_place_gets_no_confident_suggestion(
     assert result.suggestions == ()
     # The same page without its history would have offered a fragment of the sentence.
     assert suggest(OLD_LABEL, after) != ()
+
+
+# --- renames inside sentences -----------------------------------------------------------------
+
+SENTENCE_PAGE = """<html><body><article><h1>Your data</h1>
+<p>Open your account menu and go to {label}.</p>
+<p>Improving the model for everyone is our goal.</p></article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<strong>{}</strong>", "<b>{}</b>", '<a href="/settings">{}</a>', "{}", "<kbd>{}</kbd>"],
+)
+def test_a_rename_inside_a_sentence_is_the_span_that_replaced_the_label(markup: str) -> None:
+    def html(label: str) -> str:
+        return SENTENCE_PAGE.format(label=markup.format(label))
+
+    before = extract_text(html(OLD_LABEL), select="article")
+    after_html = html(NEW_LABEL)
+    after = extract_text(after_html, select="article")
+    change = compare(before, after, old_label="a", new_label="b")
+
+    (result,) = assess_labels(
+        [OLD_LABEL],
+        after,
+        {OLD_LABEL: seen(OLD_LABEL)},
+        now=NOW,
+        change=change,
+        inline_texts=lambda: inline_texts(after_html, select="article"),
+    )
+
+    first = result.suggestions[0]
+    assert (first.text, first.why) == (NEW_LABEL, Evidence.REPLACED)
+    # Not the whole sentence, and not the passage that similarity alone would rank first.
+    assert suggest(OLD_LABEL, after)[0].text == "Improving the model for everyone"
+
+
+@pytest.mark.parametrize(
+    ("old_line", "new_line", "inline", "expected"),
+    [
+        (  # bare: the words the diff changed, with the label's words around them
+            f"Open your account menu and go to {OLD_LABEL}.",
+            f"Open your account menu and go to {NEW_LABEL}.",
+            (),
+            NEW_LABEL,
+        ),
+        (  # typographic quotes and apostrophes around it are not part of it
+            f"Don’t forget: turn off “{OLD_LABEL}”.",
+            f"Don’t forget: turn off “{NEW_LABEL}”.",
+            (),
+            NEW_LABEL,
+        ),
+        (  # the bold ends the label where more words follow it
+            f"Go to {OLD_LABEL}.",
+            f"Go to {NEW_LABEL} and more settings.",
+            (NEW_LABEL,),
+            NEW_LABEL,
+        ),
+        (  # and starts it where a word came before it
+            f"Go to {OLD_LABEL}.",
+            "Go to Help improve the model for all users.",
+            ("Help improve the model for all users",),
+            "Help improve the model for all users",
+        ),
+        (  # a link around the whole sentence is no boundary of the label
+            f"Go to {OLD_LABEL}.",
+            f"Go to {NEW_LABEL}.",
+            (f"Go to {NEW_LABEL}.",),
+            NEW_LABEL,
+        ),
+        (  # a whole line renamed
+            OLD_LABEL,
+            NEW_LABEL,
+            (),
+            NEW_LABEL,
+        ),
+    ],
+)
+def test_replaced_span(
+    old_line: str, new_line: str, inline: tuple[str, ...], expected: str
+) -> None:
+    assert replaced_span(OLD_LABEL, old_line, new_line, inline) == expected
+
+
+@pytest.mark.parametrize(
+    ("old_line", "new_line"),
+    [
+        (f"Go to {OLD_LABEL}.", f"Go to {OLD_LABEL} now."),  # the label itself did not change
+        ("Go to Settings.", f"Go to {NEW_LABEL}."),  # it was not there
+        (f"Go to {OLD_LABEL}.", "Everything here was rewritten from its first word to its end."),
+    ],
+)
+def test_no_replaced_span_without_a_change_around_the_label(old_line: str, new_line: str) -> None:
+    assert replaced_span(OLD_LABEL, old_line, new_line) is None
+
+
+# --- evidence kept across runs ----------------------------------------------------------------
+
+URL = "https://help.example.com/privacy"
+LATER = "2025-03-03T02:00:00Z"
+LINE_BEFORE = f"Open your account menu and go to {OLD_LABEL}."
+LINE_AFTER = f"Open your account menu and go to {NEW_LABEL}."
+DECOY = "Improving the model for everyone is our goal."
+
+
+def _kept(text: str, score: float, why: Evidence, **lines: str) -> LabelSighting:
+    evidence = LastingEvidence(Suggestion(text, score, why), URL, NOW, **lines)
+    return LabelSighting(OLD_LABEL, EARLIER, EARLIER, evidence)
+
+
+def _night(text: str, sighting: LabelSighting, change: TextChange | None = None) -> LabelResult:
+    (result,) = assess_labels(
+        [OLD_LABEL], text, {OLD_LABEL: sighting}, now=LATER, change=change, url=URL
+    )
+    return result
+
+
+def test_the_diffs_evidence_lasts_when_the_page_no_longer_changes() -> None:
+    before, after = f"{LINE_BEFORE}\n{DECOY}\n", f"{LINE_AFTER}\n{DECOY}\n"
+    night2 = _renamed(before, after, OLD_LABEL)
+    kept = night2.sighting.evidence
+    assert kept is not None
+    assert (kept.suggestion.text, kept.suggestion.why) == (NEW_LABEL, Evidence.REPLACED)
+    assert (kept.old_line, kept.new_line) == (LINE_BEFORE, LINE_AFTER)
+
+    night3 = _night(after, night2.sighting)  # no diff: the page is as it was
+
+    assert night3.suggestions[0] == kept.suggestion
+    assert night3.sighting.evidence == kept  # still night 2's, with its date
+    # What the page alone says ranks another text first.
+    assert suggest(OLD_LABEL, after)[0].text == "Improving the model for everyone"
+
+
+def test_stronger_evidence_replaces_weaker_and_never_the_reverse() -> None:
+    before, after = f"{LINE_BEFORE}\n{DECOY}\n", f"{LINE_AFTER}\n{DECOY}\n"
+    change = compare(before, after, old_label="a", new_label="b")
+    weak = _kept(NEW_LABEL, 0.95, Evidence.PASSAGE)
+
+    upgraded = _night(after, weak, change)
+
+    assert upgraded.sighting.evidence is not None
+    assert upgraded.sighting.evidence.suggestion.why is Evidence.REPLACED
+    assert upgraded.sighting.evidence.seen_at == LATER
+
+    strong = _kept(NEW_LABEL, 0.6, Evidence.REPLACED, old_line=LINE_BEFORE, new_line=LINE_AFTER)
+    page = f"{LINE_AFTER}\nImprove the model for everyone!!\n".replace("everyone!!", "every one")
+    kept = _night(page, strong, compare(after, page, old_label="a", new_label="b"))
+
+    assert kept.sighting.evidence == strong.evidence
+    assert kept.suggestions[0].text == NEW_LABEL
+    assert "Improve the model for every one" in [s.text for s in kept.suggestions]
+
+
+def test_the_evidence_ends_when_the_label_is_back() -> None:
+    strong = _kept(NEW_LABEL, 0.8, Evidence.REPLACED)
+
+    result = _night(LINE_BEFORE, strong)
+
+    assert result.state is LabelState.PRESENT
+    assert result.sighting.evidence is None
+
+
+def test_a_suggested_name_renamed_again_is_followed() -> None:
+    strong = _kept(NEW_LABEL, 0.8, Evidence.REPLACED, old_line=LINE_BEFORE, new_line=LINE_AFTER)
+    again = LINE_AFTER.replace(NEW_LABEL, "Improve the model for all people")
+    change = compare(f"{LINE_AFTER}\n", f"{again}\n", old_label="a", new_label="b")
+
+    result = _night(f"{again}\n", strong, change)
+
+    evidence = result.sighting.evidence
+    assert evidence is not None
+    assert evidence.suggestion.text == "Improve the model for all people"
+    assert evidence.suggestion.why is Evidence.REPLACED
+    assert (evidence.old_line, evidence.new_line, evidence.seen_at) == (LINE_AFTER, again, LATER)
+
+
+def test_evidence_whose_name_left_the_page_is_dropped() -> None:
+    strong = _kept(NEW_LABEL, 0.8, Evidence.REPLACED)
+
+    result = _night("Nothing like it here.\n", strong)
+
+    assert result.state is LabelState.MISSING
+    assert result.sighting.evidence is None
+    assert result.suggestions == ()

@@ -11,8 +11,11 @@ import pytest
 from optout_watch.storage.state import (
     JOURNAL_FILE,
     STATE_FILE,
+    STATE_FORMAT_VERSION,
     FindingMemory,
+    LabelMemory,
     LinkMemory,
+    RenameMemory,
     State,
     StateError,
     load_state,
@@ -144,4 +147,32 @@ def test_a_format_1_state_is_read_with_an_unknown_extractor(tmp_path: Path) -> N
     assert state.last_run == "t0"
     save_state(tmp_path, State(last_run="t1", extractor="2+selectolax-1.0.0"))
     again = load_state(tmp_path)
-    assert (again.format_version, again.extractor) == (2, "2+selectolax-1.0.0")
+    assert (again.format_version, again.extractor) == (
+        STATE_FORMAT_VERSION,
+        "2+selectolax-1.0.0",
+    )
+
+
+def test_a_format_2_state_is_read_and_a_missing_label_keeps_its_evidence(tmp_path: Path) -> None:
+    labels = {"https://a.example/p": {"Old name": {"first_seen": "t0", "last_seen": "t0"}}}
+    (tmp_path / STATE_FILE).write_text(
+        json.dumps({"format_version": 2, "last_run": "t1", "labels": labels})
+    )
+    state = load_state(tmp_path)
+    assert state.labels["https://a.example/p"]["Old name"] == LabelMemory(
+        first_seen="t0", last_seen="t0"
+    )
+    evidence = RenameMemory(
+        text="New name",
+        score=0.71,
+        why="replaced the label's line",
+        url="https://a.example/p",
+        seen_at="t1",
+        old_line="Go to Old name.",
+        new_line="Go to New name.",
+    )
+    memory = LabelMemory(first_seen="t0", last_seen="t0", evidence=evidence)
+    save_state(tmp_path, State(labels={"https://a.example/p": {"Old name": memory}}))
+    again = load_state(tmp_path)
+    assert again.format_version == STATE_FORMAT_VERSION == 3
+    assert again.labels["https://a.example/p"]["Old name"].evidence == evidence

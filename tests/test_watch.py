@@ -105,12 +105,12 @@ def test_a_failure_keeps_the_snapshot_byte_identical(
         assert page["selector_failed"] is False
 
 
-def _probed(status: int, body: bytes = b"") -> Probed:
+def _probed(status: int, body: bytes = b"", label: str = "Privacy") -> Probed:
     target = Target(
         url="https://help.example.org/p",
         lang="en",
         uses=(Use("p", "catalogue/p.yaml", 4, "help", "help"),),
-        watch=WatchSpec(None, (), (), (ExpectedLabel("Privacy", "p", "catalogue/p.yaml", 9),)),
+        watch=WatchSpec(None, (), (), (ExpectedLabel(label, "p", "catalogue/p.yaml", 9),)),
         sign_in_expected=False,
     )
     result = FetchResult(
@@ -181,3 +181,23 @@ def test_a_page_rewritten_by_2000_lines_says_so_though_its_shown_diff_is_cut() -
     assert (changed.evidence["lines_added"], changed.evidence["lines_removed"]) == (2000, 2000)
     report = page_report(watched)
     assert len(report.diff) == MAX_DIFF_CHARS  # the report shows a cut diff, counted whole
+
+
+def test_a_rename_in_bold_ends_where_the_bold_does_though_the_sentence_goes_on() -> None:
+    old_label, new_label = "Améliorer le modèle pour tous", "Améliorer le modèle pour tout le monde"
+    before = f"<p>Allez à <strong>{old_label}</strong>.</p>".encode()
+    after = (
+        f"<p>Allez à <strong>{new_label}</strong> dans les réglages de votre compte.</p>".encode()
+    )
+    previous = watch_page(_probed(200, before, old_label), None, {}, now="t0")
+    assert previous.snapshot is not None
+
+    watched = watch_page(
+        _probed(200, after, old_label), previous.snapshot, previous.sightings, now="t1"
+    )
+
+    (check,) = watched.labels
+    assert check.result.suggestions[0].text == new_label
+    evidence = watched.sightings[old_label].evidence
+    assert evidence is not None
+    assert (evidence.url, evidence.seen_at) == ("https://help.example.org/p", "t1")

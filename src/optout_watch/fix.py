@@ -49,14 +49,16 @@ from optout_watch.catalogue.loader import LoadError, parse_document
 from optout_watch.fetching.judge import is_deep_link, is_sign_in_url
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, display_path, validate_files
+from optout_watch.pages.labels import Evidence
 from optout_watch.report.people import catalogue_address
 from optout_watch.severity import Severity
 
 #: The least score of a suggested label taken without the diff's evidence ("replaced the
 #: label's line"). Genuine rewordings ("for everyone" → "for all users") score 0.85-0.95;
-#: below, the suggestion is as likely a neighbouring line of the page.
+#: below, the suggestion is as likely a neighbouring line of the page. The diff's evidence is
+#: confident at any score: the check keeps it for as long as the label is missing, so the
+#: report that confirms a rename still has it (`pages.labels.LastingEvidence`).
 DEFAULT_MIN_SCORE = 0.85
-REPLACED = "replaced the label's line"
 FIXABLE_CODES = ("link-moved", "label-missing")
 
 _SPACES = "[ \u00a0\u202f]?"
@@ -214,7 +216,7 @@ def _label_fix(
     if old is None or url is None or reported is None or not reported.suggestions:
         raise EditError("the report suggests no new wording")
     best = reported.suggestions[0]
-    if str(best.why) != REPLACED and best.score < min_score:
+    if best.why != Evidence.REPLACED and best.score < min_score:
         raise EditError(
             f"the best suggestion “{best.text}” scores {best.score} ({best.why}), under "
             f"{min_score} and not backed by the page's diff; rename it by hand"

@@ -21,6 +21,7 @@ __all__ = [
     "check_selector",
     "compile_ignore",
     "extract_text",
+    "inline_texts",
     "is_word_char",
     "match_key",
     "normalise",
@@ -482,3 +483,34 @@ def extract_text(
         raise SelectorMatchedNothing(select)
     text = _normalise_lines(raw)
     return _remove_ignored(text, ignore) if ignore else text
+
+
+#: Inline elements that often set off an interface label inside a sentence.
+_INLINE_LABEL_TAGS = ("strong", "b", "em", "a", "code", "kbd", "span", "label", "button")
+
+
+def inline_texts(html: str, *, select: str | None = None, remove: Sequence[str] = ()) -> set[str]:
+    """The visible texts, each on one line, of the page's inline elements that often set off
+    an interface label (bold, links, code, buttons…), in the part of the page `select` and
+    `remove` keep. The line breaks of `extract_text` lose these boundaries: a label's rename
+    inside a sentence finds its edges here (`pages.labels.replaced_span`)."""
+    tree = LexborHTMLParser(html)
+    dropped = _hidden_or_removed(tree, remove)
+    scope = None if select is None else {node.mem_id for node in _css(tree, select)}
+    texts = set()
+    for node in tree.css(", ".join(_INLINE_LABEL_TAGS)):
+        ancestors = [node.mem_id]
+        hidden = False
+        parent = node.parent
+        while parent is not None and not hidden:
+            ancestors.append(parent.mem_id)
+            hidden = bool(_TAG_KINDS.get(parent.tag_id, 0) & _SKIP)
+            parent = parent.parent
+        if hidden or dropped.intersection(ancestors):
+            continue
+        if scope is not None and scope.isdisjoint(ancestors):
+            continue
+        text = " ".join(normalise(node.text(deep=True)).split())
+        if text:
+            texts.add(text)
+    return texts

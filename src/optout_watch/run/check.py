@@ -14,7 +14,7 @@ from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
 from optout_watch.fetching.remap import Remap
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages import extract
-from optout_watch.pages.labels import LabelSighting
+from optout_watch.pages.labels import Evidence, LabelSighting, LastingEvidence, Suggestion
 from optout_watch.run.findings import (
     Thresholds,
     TrackedFinding,
@@ -29,7 +29,7 @@ from optout_watch.run.watch import PageResult, readable, shown_by_browser, watch
 from optout_watch.settings import DEFAULTS, RenderSetting
 from optout_watch.severity import Severity
 from optout_watch.storage.snapshots import Snapshot
-from optout_watch.storage.state import LabelMemory, LinkMemory, State
+from optout_watch.storage.state import LabelMemory, LinkMemory, RenameMemory, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +110,33 @@ def _extractor_of(snapshot: Snapshot, state: State) -> str | None:
 
 def _history(state: State, url: str) -> dict[str, LabelSighting]:
     return {
-        label: LabelSighting(label, memory.first_seen, memory.last_seen)
+        label: LabelSighting(
+            label, memory.first_seen, memory.last_seen, _evidence_from_memory(memory.evidence)
+        )
         for label, memory in state.labels.get(url, {}).items()
     }
+
+
+def _evidence_from_memory(memory: RenameMemory | None) -> LastingEvidence | None:
+    if memory is None or memory.why not in set(Evidence):
+        return None  # (a kind of evidence this version does not know is forgotten)
+    suggestion = Suggestion(memory.text, memory.score, Evidence(memory.why))
+    return LastingEvidence(suggestion, memory.url, memory.seen_at, memory.old_line, memory.new_line)
+
+
+def _evidence_memory(evidence: LastingEvidence | None) -> RenameMemory | None:
+    if evidence is None:
+        return None
+    suggestion = evidence.suggestion
+    return RenameMemory(
+        text=suggestion.text,
+        score=suggestion.score,
+        why=str(suggestion.why),
+        url=evidence.url,
+        seen_at=evidence.seen_at,
+        old_line=evidence.old_line,
+        new_line=evidence.new_line,
+    )
 
 
 def _next_links(state: State, probed: Sequence[Probed]) -> dict[str, LinkMemory]:
@@ -137,7 +161,11 @@ def _next_labels(
     for url, page in watched.items():
         if page.checked:
             labels[url] = {
-                label: LabelMemory(first_seen=s.first_seen, last_seen=s.last_seen)
+                label: LabelMemory(
+                    first_seen=s.first_seen,
+                    last_seen=s.last_seen,
+                    evidence=_evidence_memory(s.evidence),
+                )
                 for label, s in page.sightings.items()
             }
     return labels

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from optout_watch.fetching.failures import Outcome
 from optout_watch.lint.diagnostics import Diagnostic
-from optout_watch.pages.labels import LabelState
+from optout_watch.pages.labels import LabelSighting, LabelState
 from optout_watch.run.probe import Probed
 from optout_watch.run.watch import PageResult
 from optout_watch.settings import DEFAULTS
@@ -241,7 +241,7 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
                 drafts.append(
                     Draft("label-missing", *where,
                           f"label “{label.label}” is gone from {url}{best}",
-                          {"suggestions": suggestions})
+                          {"suggestions": suggestions, **_kept_evidence(label.sighting)})
                 )  # fmt: skip
             elif label.state is LabelState.NEVER_SEEN:
                 drafts.append(
@@ -257,6 +257,20 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
                       {"lines_added": added, "lines_removed": removed})
             )  # fmt: skip
     return drafts
+
+
+def _kept_evidence(sighting: LabelSighting) -> Evidence:
+    """Where and when the best suggestion was seen, and the lines of the diff that showed it:
+    kept from the run that saw the page change (see `pages.labels.LastingEvidence`)."""
+    kept = sighting.evidence
+    if kept is None:
+        return {}
+    return {
+        "evidence_seen_at": kept.seen_at,
+        "evidence_url": kept.url,
+        "line_before": kept.old_line,
+        "line_after": kept.new_line,
+    }
 
 
 def _lines(count: int) -> str:

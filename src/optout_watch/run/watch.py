@@ -3,14 +3,20 @@ each expected label. Pure: the caller reads the previous snapshot and stores the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from optout_watch.catalogue.targets import ExpectedLabel, Target
 from optout_watch.fetching.browser import Rendered
 from optout_watch.fetching.failures import Outcome
 from optout_watch.pages.diff import TextChange, compare
-from optout_watch.pages.extract import EXTRACTOR_VERSION, SelectorMatchedNothing, extract_text
+from optout_watch.pages.extract import (
+    EXTRACTOR_VERSION,
+    SelectorMatchedNothing,
+    extract_text,
+    inline_texts,
+)
 from optout_watch.pages.labels import LabelResult, LabelSighting, assess_labels
 from optout_watch.run.probe import Probed
 from optout_watch.settings import RenderSetting
@@ -91,6 +97,7 @@ def watch_page(
     if not not_modified and not readable(probed):
         return PageResult(target, checked=False, error=probed.verdict.reason)
     final_url = result.final_url
+    inline: Callable[[], Collection[str]] | None = None
     if not_modified:
         assert previous is not None
         text = previous.text
@@ -105,6 +112,8 @@ def watch_page(
             text = extract_text(html, select=spec.select, remove=spec.remove, ignore=spec.ignore)
         except SelectorMatchedNothing as error:
             return PageResult(target, checked=False, error=str(error), selector_failed=True)
+        # Parsed again only if a label's line was replaced (see `assess_labels`).
+        inline = partial(inline_texts, html, select=spec.select, remove=spec.remove)
     old = previous.text if previous is not None else None
     change = None
     if old is not None and old != text and not rebaseline:
@@ -116,6 +125,8 @@ def watch_page(
         history,
         now=now,
         change=change,
+        url=target.url,
+        inline_texts=inline,
     )
     meta = SnapshotMeta(
         url=target.url,

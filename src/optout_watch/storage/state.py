@@ -2,7 +2,8 @@
 
 Layout (readable, committed to git by the nightly job, so diffs stay small and meaningful):
 
-    state/state.json            validators, label sightings, finding streaks (sorted keys)
+    state/state.json            validators, label sightings (with a missing label's evidence),
+                                finding streaks (sorted keys)
     state/snapshots/<host>/…    one text file per watched page, with a .meta.json beside it
 
 Writes are transactional: every new file is first written beside its target as a temporary
@@ -24,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from optout_watch.errors import OptoutWatchError
 from optout_watch.storage.atomic import TEMPORARY_SUFFIX, write_temporary, write_text_atomic
 
-#: 2: `extractor` (a format-1 state has none: unknown). Older formats stay readable.
-STATE_FORMAT_VERSION = 2
+#: 2: `extractor` (a format-1 state has none: unknown). 3: a missing label's `evidence`.
+#: Older formats stay readable.
+STATE_FORMAT_VERSION = 3
 STATE_FILE = "state.json"
 JOURNAL_FILE = ".journal.json"
 
@@ -43,9 +45,24 @@ class LinkMemory(_Model):
     last_modified: str | None = None
 
 
+class RenameMemory(_Model):
+    """The strongest evidence of a missing label's new name (`pages.labels.LastingEvidence`)."""
+
+    text: str
+    score: float = Field(ge=0, le=1)
+    #: The kind of evidence, as `pages.labels.Evidence` words it.
+    why: str
+    url: str
+    seen_at: str
+    old_line: str | None = None
+    new_line: str | None = None
+
+
 class LabelMemory(_Model):
     first_seen: str | None = None
     last_seen: str | None = None
+    #: Kept while the label is missing, from the run that saw the evidence.
+    evidence: RenameMemory | None = None
 
 
 class FindingMemory(_Model):

@@ -53,7 +53,7 @@ def _extra_english_step(data: dict[str, Any]) -> None:
 
 
 def _label_not_in_text(data: dict[str, Any]) -> None:
-    _step(data, "en")["ui"] = ["Data Controls"]
+    _step(data, "en")["text"] = "Open the privacy tab."
 
 
 def _plain_spaces_in_guillemets(data: dict[str, Any]) -> None:
@@ -294,3 +294,93 @@ def test_every_rule_has_a_unique_code_a_name_and_a_reason() -> None:
     assert len({rule.code for rule in RULES}) == len(RULES)
     assert len({rule.name for rule in RULES}) == len(RULES)
     assert all(rule.rationale.endswith(".") for rule in RULES)
+
+
+# --- OW508: every step label is watched, or the catalogue says why it cannot be ----------------
+
+
+def _undecided_label(data: dict[str, Any]) -> None:
+    del data["unwatched_labels"]
+
+
+FAILING["OW508"] = _undecided_label
+
+
+def _french_page_expecting(data: dict[str, Any], labels: list[str]) -> None:
+    data["links"].append(
+        {
+            "id": "help-fr",
+            "url": "https://help.example.com/fr/articles/1-privacy",
+            "kind": "help",
+            "lang": "fr",
+            "watch": {"select": "article", "expect": labels},
+        }
+    )
+    _step(data, "fr")["links"] = ["help", "help-fr"]
+
+
+def _diagnostics(path: Path) -> list[tuple[str, str]]:
+    result = validate_files([path], selection=Selection(), settings=RuleSettings(today=TODAY))
+    return [(d.code, d.message) for d in result.diagnostics]
+
+
+def test_a_label_no_page_watches_and_no_reason_covers_is_undecided(
+    write_catalogue_file: WriteFile,
+) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    found = _diagnostics(write_catalogue_file(data, name="example-chat.yaml"))
+    assert [code for code, _ in found] == ["OW508"]
+    assert "'Confidentialité' is expected by no watched page in 'fr'" in found[0][1]
+    assert RULES_BY_CODE["OW508"].severity.value == "warning"
+
+
+def test_a_label_expected_by_a_page_of_its_language_is_decided(
+    write_catalogue_file: WriteFile,
+) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    _french_page_expecting(data, ["confidentialité"])  # compared blind to case
+    assert _diagnostics(write_catalogue_file(data, name="example-chat.yaml")) == []
+
+
+def test_a_page_in_another_language_does_not_decide_a_label(
+    write_catalogue_file: WriteFile,
+) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    data["links"][0]["watch"]["expect"] = ["Privacy", "Confidentialité"]
+    assert [c for c, _ in _diagnostics(write_catalogue_file(data))] == ["OW508"]
+
+
+def test_a_generic_word_is_decided_like_any_other(write_catalogue_file: WriteFile) -> None:
+    data = valid_platform()
+    _step(data, "en")["text"] = "Open “Settings”, then the “Privacy” tab."
+    _step(data, "en")["ui"] = ["Settings", "Privacy"]
+    found = _diagnostics(write_catalogue_file(data))
+    assert [(c, "'Settings'" in m) for c, m in found] == [("OW508", True)]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"label": "Paramètres", "lang": "fr"}, "no 'fr' step names 'Paramètres'"),
+        ({"label": "Privacy", "lang": "en"}, "'Privacy' is watched by help"),
+    ],
+)
+def test_a_stale_unwatched_entry_is_reported(
+    entry: dict[str, str], problem: str, write_catalogue_file: WriteFile
+) -> None:
+    data = valid_platform()
+    data["unwatched_labels"].append({**entry, "reason": "not shown on any page"})
+    found = _diagnostics(write_catalogue_file(data))
+    assert [code for code, _ in found] == ["OW508"]
+    assert found[0][1].startswith(problem)
+
+
+def test_undecided_labels_can_be_ignored_for_one_file(write_catalogue_file: WriteFile) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    path = write_catalogue_file(data, name="example-chat.yaml")
+    selection = Selection(per_file_ignores={"example-chat.yaml": ("OW508",)})
+    assert _codes([path], selection) == []

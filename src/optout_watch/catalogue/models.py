@@ -78,6 +78,11 @@ class Source(_Strict):
     publisher: Text
     url: Url
     date: dt.date = Field(description="When the source was published or last seen.")
+    note: Text | None = Field(
+        default=None,
+        description="What the source shows and how far, e.g. that an address follows the help "
+        "centre's locale convention and was not seen from here yet.",
+    )
 
 
 class Step(_Strict):

@@ -260,10 +260,14 @@ def test_a_french_page_is_extracted_like_the_english_page_of_its_help_centre(
         if urlsplit(other.url).hostname == host
     ]
     for other in english:
-        assert other.watch is not None and link.watch is not None
+        assert other.watch is not None
+        assert link.watch is not None
         settings = (link.watch.select, link.watch.remove, link.watch.ignore, link.watch.render)
         assert settings == (
-            other.watch.select, other.watch.remove, other.watch.ignore, other.watch.render
+            other.watch.select,
+            other.watch.remove,
+            other.watch.ignore,
+            other.watch.render,
         ), f"{platform_id}/{link.id} is extracted unlike {other.id}"
 
 

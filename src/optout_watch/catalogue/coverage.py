@@ -110,9 +110,7 @@ def coverage_by_language(decisions: Iterable[LabelDecision]) -> list[LanguageCov
             not_watchable + (not decision.watched and decision.reason is not None),
             total + 1,
         ]
-    return [
-        LanguageCoverage(lang, *counts[lang]) for lang in sorted(counts, key=_language_rank)
-    ]
+    return [LanguageCoverage(lang, *counts[lang]) for lang in sorted(counts, key=_language_rank)]
 
 
 def coverage_line(decisions: Sequence[LabelDecision]) -> str:

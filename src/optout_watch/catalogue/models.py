@@ -178,7 +178,7 @@ class UnwatchedLabel(_Strict):
     label: Text = Field(description="The label exactly as the steps' `ui` write it.")
     lang: LanguageTag = Field(description="The language of the steps that name it.")
     reason: Text = Field(
-        description="Why no watched page can check it, e.g. \"shown only inside the app, no "
+        description='Why no watched page can check it, e.g. "shown only inside the app, no '
         'official page names it".'
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from optout_watch._cli import main
+from optout_watch.alerts.dashboard import DashboardIssues, dashboard_body
 from optout_watch.alerts.issues import RepositoryFiles, issue_body
 from optout_watch.alerts.languages import language_lag_line
 from optout_watch.alerts.report_view import parse_report
@@ -137,3 +138,21 @@ def test_no_lag_line_when_both_languages_lost_a_label(
     missing = [f for f in view.findings if f.code == "label-missing"]
     assert len(missing) == 2
     assert [language_lag_line(f, view) for f in missing] == [None, None]
+
+
+def test_the_dashboard_gives_the_watched_share_and_the_last_sightings(
+    run_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _catalogue(run_folder)
+    with Loopback() as net:
+        server = net.server("127.0.0.1")
+        _serve(server, _english())
+        server.route("/fr/articles/1", _page("Paramètres", "Ouvrez l’onglet Confidentialité."))
+        view = parse_report(_check(capsys, server))
+    day = view.started_at[:10]
+    body = dashboard_body(view, DashboardIssues())
+    section = body[body.index("## Labels watched") :]
+    assert f"| Chat | fr | 1/1 | 0 | oldest {day}; 1 never seen |" in section
+    assert f"| Chat | en | 1/1 | 0 | all on {day} |" in section
+    assert "- Chat (fr): Aider à améliorer le modèle, never seen" in section
+    assert f"- Chat (en): Help improve the model, last seen {day}" in section

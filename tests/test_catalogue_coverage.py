@@ -8,6 +8,7 @@ every link it gives, section by section), so they run wherever the project is cl
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -301,3 +302,12 @@ def test_validate_ends_with_the_share_of_labels_watched(
         r"labels watched: fr \d+/\d+, en \d+/\d+; \d+ not watchable, each with its reason",
         lines[-1],
     ), lines[-1]
+
+
+def test_validate_json_gives_the_share_per_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--format", "json", str(CATALOGUE)]) == 0
+    shares = {s["lang"]: s for s in json.loads(capsys.readouterr().out)["labels"]}
+    assert set(shares) == {"fr", "en"}
+    for share in shares.values():
+        assert share["undecided"] == 0
+        assert share["watched"] + share["not_watchable"] == share["total"]

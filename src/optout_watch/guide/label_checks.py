@@ -16,7 +16,7 @@ from optout_watch.report.people import ReportView
 
 
 @dataclass(frozen=True, slots=True)
-class LabelCheck:
+class LabelStatus:
     #: A watched page of the label's language expects it.
     watched: bool = False
     #: When such a page last showed it; None when never, or without a report.
@@ -25,16 +25,16 @@ class LabelCheck:
     reported: bool = False
 
 
-NOT_WATCHED = LabelCheck()
-LabelChecks = Mapping[tuple[str, str], LabelCheck]
+NOT_WATCHED = LabelStatus()
+LabelStatuses = Mapping[tuple[str, str], LabelStatus]
 
 
 def label_checks(
     platform: Platform, report: ReportView | None
-) -> dict[tuple[str, str], LabelCheck]:
+) -> dict[tuple[str, str], LabelStatus]:
     """(language, match key of the label) -> how the label is checked."""
     urls = {link.id: link.url for link in platform.links}
-    checks: dict[tuple[str, str], LabelCheck] = {}
+    checks: dict[tuple[str, str], LabelStatus] = {}
     for decision in label_decisions(platform):
         key = match_key(decision.label)
         pages = [report.page(urls[i]) for i in decision.watched_by] if report is not None else []
@@ -46,15 +46,15 @@ def label_checks(
             if label.last_seen and match_key(label.label) == key
         ]
         last = dt.date.fromisoformat(max(sightings)[:10]) if sightings else None
-        checks[(decision.lang, key)] = LabelCheck(decision.watched, last, report is not None)
+        checks[(decision.lang, key)] = LabelStatus(decision.watched, last, report is not None)
     return checks
 
 
-def check_of(checks: LabelChecks, lang: str, label: str) -> LabelCheck:
+def check_of(checks: LabelStatuses, lang: str, label: str) -> LabelStatus:
     return checks.get((lang, match_key(label)), NOT_WATCHED)
 
 
-def check_text(check: LabelCheck, lang: Lang) -> str:
+def check_text(check: LabelStatus, lang: Lang) -> str:
     """`checked every night, seen on 6 December 2026`, or `not checked automatically`."""
     w = WORDS[lang]
     if not check.watched:

@@ -22,8 +22,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from optout_watch.catalogue.models import Link, Platform, Procedure, Step
 from optout_watch.guide.label_checks import (
     NOT_WATCHED,
-    LabelCheck,
-    LabelChecks,
+    LabelStatus,
+    LabelStatuses,
     check_of,
     check_text,
     label_checks,
@@ -77,7 +77,7 @@ class UiLabel:
     #: Earlier wordings the catalogue records for this label, newest first.
     formerly: tuple[str, ...] = ()
     #: Whether a watched page checks it, and when that page last showed it.
-    check: LabelCheck = NOT_WATCHED
+    check: LabelStatus = NOT_WATCHED
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +212,7 @@ def _procedure(
     procedure: Procedure,
     links: Mapping[str, Link],
     report: ReportView | None,
-    checks: LabelChecks,
+    checks: LabelStatuses,
     lang: Lang,
 ) -> GuideProcedure:
     steps = getattr(procedure.steps, lang)
@@ -237,7 +237,7 @@ def _step(
     step: Step,
     links: Mapping[str, Link],
     renames: Mapping[str, list[Rename]],
-    checks: LabelChecks,
+    checks: LabelStatuses,
     lang: Lang,
 ) -> GuideStep:
     labels = tuple(

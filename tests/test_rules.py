@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from optout_watch.catalogue.coverage import coverage_line
 from optout_watch.lint.rules import RULES, RULES_BY_CODE, RuleSettings
 from optout_watch.lint.runner import Selection, validate_files
 from tests.conftest import NBSP, SCHEMA_COMMENT, WriteFile, platform_yaml, valid_platform
@@ -384,3 +385,15 @@ def test_undecided_labels_can_be_ignored_for_one_file(write_catalogue_file: Writ
     path = write_catalogue_file(data, name="example-chat.yaml")
     selection = Selection(per_file_ignores={"example-chat.yaml": ("OW508",)})
     assert _codes([path], selection) == []
+
+
+def test_the_coverage_line_counts_undecided_labels(write_catalogue_file: WriteFile) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    result = validate_files(
+        [write_catalogue_file(data)], selection=Selection(), settings=RuleSettings(today=TODAY)
+    )
+    assert coverage_line(result.label_decisions()) == (
+        "labels watched: fr 0/1, en 1/1; 0 not watchable, each with its reason; "
+        "1 undecided (OW508)"
+    )

@@ -394,6 +394,5 @@ def test_the_coverage_line_counts_undecided_labels(write_catalogue_file: WriteFi
         [write_catalogue_file(data)], selection=Selection(), settings=RuleSettings(today=TODAY)
     )
     assert coverage_line(result.label_decisions()) == (
-        "labels watched: fr 0/1, en 1/1; 0 not watchable, each with its reason; "
-        "1 undecided (OW508)"
+        "labels watched: fr 0/1, en 1/1; 0 not watchable, each with its reason; 1 undecided (OW508)"
     )

@@ -102,15 +102,18 @@ def _language_rank(lang: str) -> tuple[int, str]:
 
 def coverage_by_language(decisions: Iterable[LabelDecision]) -> list[LanguageCoverage]:
     """Watched, not watchable and total labels per language, French first."""
-    counts: dict[str, list[int]] = {}
+    by_language: dict[str, list[LabelDecision]] = {}
     for decision in decisions:
-        watched, not_watchable, total = counts.setdefault(decision.lang, [0, 0, 0])
-        counts[decision.lang] = [
-            watched + decision.watched,
-            not_watchable + (not decision.watched and decision.reason is not None),
-            total + 1,
-        ]
-    return [LanguageCoverage(lang, *counts[lang]) for lang in sorted(counts, key=_language_rank)]
+        by_language.setdefault(decision.lang, []).append(decision)
+    return [
+        LanguageCoverage(
+            lang,
+            watched=sum(d.watched for d in by_language[lang]),
+            not_watchable=sum(d.decided and not d.watched for d in by_language[lang]),
+            total=len(by_language[lang]),
+        )
+        for lang in sorted(by_language, key=_language_rank)
+    ]
 
 
 def coverage_line(decisions: Sequence[LabelDecision]) -> str:

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
+from optout_watch.catalogue.coverage import label_decisions, primary_language
 from optout_watch.pages.extract import (
     InvalidPattern,
     InvalidSelector,
     check_selector,
     compile_ignore,
+    match_key,
 )
 from optout_watch.severity import Severity
 
@@ -320,9 +322,6 @@ def check_watch_select(file: PlatformFile) -> Iterator[Hit]:
 def check_label_decisions(file: PlatformFile) -> Iterator[Hit]:
     """OW508: every step label is watched or its `unwatched_labels` entry says why not; an
     entry for a label no step names, or that a watched page expects, is stale."""
-    from optout_watch.catalogue.coverage import label_decisions, primary_language  # noqa: PLC0415
-    from optout_watch.pages.extract import match_key  # noqa: PLC0415
-
     decisions = {(d.lang, match_key(d.label)): d for d in label_decisions(file.platform)}
     reported: set[tuple[str, str]] = set()
     for path, lang, step in _steps(file):

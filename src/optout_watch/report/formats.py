@@ -12,9 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
-from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.report.annotations import annotation
-from optout_watch.report.model import Finding, LinkReport, Report
+from optout_watch.report.model import DiagnosticReport, Finding, LinkReport, Report
 from optout_watch.report.people import (
     LINK_CODES,
     ReportView,
@@ -323,7 +322,7 @@ def _changed_pages_section(view: ReportView, diff_limit: int) -> str:
     return "\n\n".join(["## Changed pages", *blocks])
 
 
-def _validation_section(problems: Sequence[Diagnostic]) -> str:
+def _validation_section(problems: Sequence[DiagnosticReport]) -> str:
     if not problems:
         return ""
     items = [

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from optout_watch.fetching.fetch import Hop
-from optout_watch.lint.diagnostics import Diagnostic
-from optout_watch.pages.labels import Suggestion
+from optout_watch.pages.labels import Evidence
 from optout_watch.severity import Severity
 
 REPORT_FORMAT_VERSION = 1
@@ -15,6 +13,40 @@ REPORT_FORMAT_VERSION = 1
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Copied(_Model):
+    """A report's copy of a stage's record, filled from that record's attributes: the report
+    documents its own fields, whatever the stage's type becomes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, from_attributes=True)
+
+
+class HopReport(_Copied):
+    """One redirect followed."""
+
+    url: str
+    status: int
+    location: str
+
+
+class SuggestionReport(_Copied):
+    """A page text likely to be a missing label's new name."""
+
+    text: str
+    score: float = Field(ge=0, le=1)
+    why: Evidence = Evidence.PASSAGE
+
+
+class DiagnosticReport(_Copied):
+    """A located problem in a catalogue file."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    severity: Severity
+    message: str
 
 
 class Location(_Model):
@@ -36,7 +68,7 @@ class LinkReport(_Model):
     status: int | None
     final_url: str
     new_url: str | None = Field(description="Where the catalogue should point, if moved.")
-    redirects: list[Hop]
+    redirects: list[HopReport]
     attempts: int = Field(ge=0)
     elapsed_ms: int = Field(ge=0)
     uses: list[Location]
@@ -45,7 +77,7 @@ class LinkReport(_Model):
 class LabelReport(_Model):
     label: str
     state: str = Field(pattern="^(present|missing|never_seen)$")
-    suggestions: list[Suggestion]
+    suggestions: list[SuggestionReport]
     file: str = Field(description="Catalogue file that expects the label.")
     line: int = Field(ge=1, description="Catalogue line of the expected label.")
     last_seen: str | None = Field(
@@ -133,7 +165,7 @@ class Report(_Model):
         description="Catalogue files that could not be read or do not match the schema: "
         "none of their URLs was checked."
     )
-    validation: list[Diagnostic]
+    validation: list[DiagnosticReport]
     links: list[LinkReport]
     pages: list[PageReport]
     findings: list[Finding]

@@ -63,6 +63,9 @@ VALID_PLATFORM: dict[str, Any] = {
             "watch": {"select": "article", "expect": ["Privacy"]},
         }
     ],
+    "unwatched_labels": [
+        {"label": "Confidentialité", "lang": "fr", "reason": "no French page of the help centre"}
+    ],
 }
 
 

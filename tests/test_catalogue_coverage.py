@@ -8,6 +8,7 @@ every link it gives, section by section), so they run wherever the project is cl
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import yaml
 
-from optout_watch.catalogue.models import Audience, Channel, LinkKind, Platform, Surface
+from optout_watch._cli import main
+from optout_watch.catalogue.coverage import label_decisions
+from optout_watch.catalogue.models import Audience, Channel, Link, LinkKind, Platform, Surface
 from optout_watch.pages.extract import extract_text
 
 HERE = Path(__file__).resolve()
@@ -208,3 +211,103 @@ def test_every_link_of_the_seed_is_in_the_catalogue() -> None:
     catalogue = {link.url for platform in PLATFORMS.values() for link in platform.links}
     missing = sorted(seed_urls - catalogue)
     assert not missing, f"links of the CNIL guide absent from the catalogue: {missing}"
+
+
+# --- French pages and the decision on every label ----------------------------------------------
+
+#: The one platform without a French watched page, and why: DeepSeek's help centre and policies
+#: are known here in English only (its French labels carry that reason in `unwatched_labels`).
+WITHOUT_FRENCH_PAGE = {"deepseek"}
+
+
+def _watched(platform: Platform, lang: str) -> list[Link]:
+    return [
+        link
+        for link in platform.links
+        if link.lang == lang and link.watch is not None and link.watch.expect
+    ]
+
+
+def test_nine_of_ten_platforms_watch_a_french_page() -> None:
+    without = {pid for pid, platform in PLATFORMS.items() if not _watched(platform, "fr")}
+    assert without == WITHOUT_FRENCH_PAGE
+    assert len(PLATFORMS) - len(without) >= 9
+
+
+@pytest.mark.parametrize("platform_id", sorted(WITHOUT_FRENCH_PAGE))
+def test_a_platform_without_french_page_gives_the_reason_for_each_french_label(
+    platform_id: str,
+) -> None:
+    decisions = [d for d in label_decisions(PLATFORMS[platform_id]) if d.lang == "fr"]
+    assert decisions
+    assert all(d.reason and "no French page" in d.reason for d in decisions)
+    assert any(d.watched for d in label_decisions(PLATFORMS[platform_id]) if d.lang == "en")
+
+
+def _french_pages() -> list[tuple[str, Link]]:
+    return [(pid, link) for pid, p in PLATFORMS.items() for link in _watched(p, "fr")]
+
+
+@pytest.mark.parametrize(
+    ("platform_id", "link"), _french_pages(), ids=[f"{p}-{link.id}" for p, link in _french_pages()]
+)
+def test_a_french_page_is_extracted_like_the_english_page_of_its_help_centre(
+    platform_id: str, link: Link
+) -> None:
+    host = urlsplit(link.url).hostname
+    english = [
+        other
+        for other in _watched(PLATFORMS[platform_id], "en")
+        if urlsplit(other.url).hostname == host
+    ]
+    for other in english:
+        assert other.watch is not None
+        assert link.watch is not None
+        settings = (link.watch.select, link.watch.remove, link.watch.ignore, link.watch.render)
+        assert settings == (
+            other.watch.select,
+            other.watch.remove,
+            other.watch.ignore,
+            other.watch.render,
+        ), f"{platform_id}/{link.id} is extracted unlike {other.id}"
+
+
+@pytest.mark.parametrize(
+    ("platform_id", "link"), _french_pages(), ids=[f"{p}-{link.id}" for p, link in _french_pages()]
+)
+def test_a_french_page_has_its_source(platform_id: str, link: Link) -> None:
+    """Its address is a source of the file (with what shows it), or a link of the guide."""
+    sources = {source.url: source for source in PLATFORMS[platform_id].sources}
+    guide_links = {_clean(url) for url in GUIDE["links"]}
+    assert link.url in sources or link.url in guide_links, f"{platform_id}/{link.id}"
+    if link.url in sources:
+        note = sources[link.url].note or ""
+        assert "docs/contributing.md" in note, f"{link.url}: the note names no convention"
+
+
+@pytest.mark.parametrize("platform_id", sorted(PLATFORM_IDS))
+def test_every_label_is_watched_or_says_why_not(platform_id: str) -> None:
+    undecided = [d.label for d in label_decisions(PLATFORMS[platform_id]) if not d.decided]
+    assert not undecided, f"{platform_id}: labels neither watched nor explained: {undecided}"
+
+
+def test_validate_ends_with_the_share_of_labels_watched(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["validate", str(CATALOGUE)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert not [line for line in lines if " OW508 " in line]
+    assert re.fullmatch(
+        r"labels watched: fr \d+/\d+, en \d+/\d+; \d+ not watchable, each with its reason",
+        lines[-1],
+    ), lines[-1]
+
+
+def test_validate_json_gives_the_share_per_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--format", "json", str(CATALOGUE)]) == 0
+    shares = {s["lang"]: s for s in json.loads(capsys.readouterr().out)["labels"]}
+    assert set(shares) == {"fr", "en"}
+    for share in shares.values():
+        assert share["undecided"] == 0
+        assert share["watched"] + share["not_watchable"] == share["total"]

@@ -198,7 +198,13 @@ def test_the_index_carries_what_the_filters_need(site: Path) -> None:
 def test_no_freshness_without_a_report(site: Path) -> None:
     text = (site / "en" / "openai-chatgpt.html").read_text(encoding="utf-8")
     assert "Freshness" not in text
-    assert "checked" not in text.lower().replace("unchecked", "")
+    # Beside each label, whether it is watched is a fact of the catalogue, not of a check.
+    # The footer says which labels are checked, not when.
+    beside_labels = re.compile(
+        r'<span class="label-check[^"]*">[^<]*</span>|<footer.*</footer>', re.S
+    )
+    assert "checked" not in beside_labels.sub("", text).lower().replace("unchecked", "")
+    assert "seen on" not in text
 
 
 # --- escaping -------------------------------------------------------------------------------
@@ -302,7 +308,10 @@ def test_markdown_guides_hold_every_platform_procedure_and_link(
     md = MarkdownIt("commonmark", {"html": True})
     for lang in ("fr", "en"):
         rendered = md.render((out / f"guide.{lang}.md").read_text(encoding="utf-8"))
-        plain = _flat(html.unescape(re.sub(r"<[^>]+>", "", rendered)))
+        # Without the note beside each label (<sub>), the step's text reads whole.
+        plain = _flat(
+            html.unescape(re.sub(r"<[^>]+>", "", re.sub(r" <sub>.*?</sub>", "", rendered)))
+        )
         hrefs = set(re.findall(r'href="([^"]+)"', rendered))
         for platform in _platforms():
             assert f'<a id="{platform.id}"></a>' in rendered
@@ -370,6 +379,7 @@ def test_an_unreadable_report_is_a_usage_error(
 # --- freshness from a report ----------------------------------------------------------------
 
 FAQ = "https://help.openai.com/en/articles/7730893-data-controls-faq"
+FAQ_FR = "https://help.openai.com/fr-fr/articles/7730893-data-controls-faq"
 
 
 def faq_page_with_a_missing_label() -> dict[str, Any]:
@@ -401,6 +411,7 @@ def test_a_report_gives_each_procedure_its_freshness(
     data = reports.report(
         links=[
             reports.link(FAQ, uses=[reports.use("openai-chatgpt", "data-controls-faq")]),
+            reports.link(FAQ_FR, uses=[reports.use("openai-chatgpt", "data-controls-faq-fr")]),
             reports.link(meta_url, "blocked", status=403, uses=[reports.use()]),
         ],
         pages=[faq_page_with_a_missing_label()],
@@ -452,7 +463,7 @@ def test_a_new_missing_label_and_a_broken_link(
 ) -> None:
     entry, finding = reports.failing_link(FAQ, platform="openai-chatgpt", status=404)
     data = reports.report(
-        links=[entry],
+        links=[entry, reports.link(FAQ_FR, uses=[reports.use("openai-chatgpt")])],
         pages=[
             reports.page(
                 FAQ, ("openai-chatgpt",), labels=[reports.label("Data Controls", "missing")]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from optout_watch.catalogue.coverage import coverage_line
 from optout_watch.lint.rules import RULES, RULES_BY_CODE, RuleSettings
 from optout_watch.lint.runner import Selection, validate_files
 from tests.conftest import NBSP, SCHEMA_COMMENT, WriteFile, platform_yaml, valid_platform
@@ -53,7 +54,7 @@ def _extra_english_step(data: dict[str, Any]) -> None:
 
 
 def _label_not_in_text(data: dict[str, Any]) -> None:
-    _step(data, "en")["ui"] = ["Data Controls"]
+    _step(data, "en")["text"] = "Open the privacy tab."
 
 
 def _plain_spaces_in_guillemets(data: dict[str, Any]) -> None:
@@ -345,3 +346,104 @@ def test_names_that_only_start_like_numbers_are_public_hosts(
     data = valid_platform()
     data["links"][0]["url"] = f"https://{host}/help/privacy"
     assert _codes([write_catalogue_file(data)]) == []
+
+
+# --- OW508: every step label is watched, or the catalogue says why it cannot be ----------------
+
+
+def _undecided_label(data: dict[str, Any]) -> None:
+    del data["unwatched_labels"]
+
+
+FAILING["OW508"] = _undecided_label
+
+
+def _french_page_expecting(data: dict[str, Any], labels: list[str]) -> None:
+    data["links"].append(
+        {
+            "id": "help-fr",
+            "url": "https://help.example.com/fr/articles/1-privacy",
+            "kind": "help",
+            "lang": "fr",
+            "watch": {"select": "article", "expect": labels},
+        }
+    )
+    _step(data, "fr")["links"] = ["help", "help-fr"]
+
+
+def _diagnostics(path: Path) -> list[tuple[str, str]]:
+    result = validate_files([path], selection=Selection(), settings=RuleSettings(today=TODAY))
+    return [(d.code, d.message) for d in result.diagnostics]
+
+
+def test_a_label_no_page_watches_and_no_reason_covers_is_undecided(
+    write_catalogue_file: WriteFile,
+) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    found = _diagnostics(write_catalogue_file(data, name="example-chat.yaml"))
+    assert [code for code, _ in found] == ["OW508"]
+    assert "'Confidentialité' is expected by no watched page in 'fr'" in found[0][1]
+    assert RULES_BY_CODE["OW508"].severity.value == "warning"
+
+
+def test_a_label_expected_by_a_page_of_its_language_is_decided(
+    write_catalogue_file: WriteFile,
+) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    _french_page_expecting(data, ["confidentialité"])  # compared blind to case
+    assert _diagnostics(write_catalogue_file(data, name="example-chat.yaml")) == []
+
+
+def test_a_page_in_another_language_does_not_decide_a_label(
+    write_catalogue_file: WriteFile,
+) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    data["links"][0]["watch"]["expect"] = ["Privacy", "Confidentialité"]
+    assert [c for c, _ in _diagnostics(write_catalogue_file(data))] == ["OW508"]
+
+
+def test_a_generic_word_is_decided_like_any_other(write_catalogue_file: WriteFile) -> None:
+    data = valid_platform()
+    _step(data, "en")["text"] = "Open “Settings”, then the “Privacy” tab."
+    _step(data, "en")["ui"] = ["Settings", "Privacy"]
+    found = _diagnostics(write_catalogue_file(data))
+    assert [(c, "'Settings'" in m) for c, m in found] == [("OW508", True)]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"label": "Paramètres", "lang": "fr"}, "no 'fr' step names 'Paramètres'"),
+        ({"label": "Privacy", "lang": "en"}, "'Privacy' is watched by help"),
+    ],
+)
+def test_a_stale_unwatched_entry_is_reported(
+    entry: dict[str, str], problem: str, write_catalogue_file: WriteFile
+) -> None:
+    data = valid_platform()
+    data["unwatched_labels"].append({**entry, "reason": "not shown on any page"})
+    found = _diagnostics(write_catalogue_file(data))
+    assert [code for code, _ in found] == ["OW508"]
+    assert found[0][1].startswith(problem)
+
+
+def test_undecided_labels_can_be_ignored_for_one_file(write_catalogue_file: WriteFile) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    path = write_catalogue_file(data, name="example-chat.yaml")
+    selection = Selection(per_file_ignores={"example-chat.yaml": ("OW508",)})
+    assert _codes([path], selection) == []
+
+
+def test_the_coverage_line_counts_undecided_labels(write_catalogue_file: WriteFile) -> None:
+    data = valid_platform()
+    _undecided_label(data)
+    result = validate_files(
+        [write_catalogue_file(data)], selection=Selection(), settings=RuleSettings(today=TODAY)
+    )
+    assert coverage_line(result.label_decisions()) == (
+        "labels watched: fr 0/1, en 1/1; 0 not watchable, each with its reason; 1 undecided (OW508)"
+    )

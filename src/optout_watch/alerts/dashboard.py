@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from optout_watch.alerts.issues import DASHBOARD_MARKER, TRACKING_LABEL
+from optout_watch.alerts.label_coverage import label_coverage_section
 from optout_watch.alerts.plan import alerting_findings
 from optout_watch.alerts.report_view import (
     ReportedFinding,
@@ -229,6 +230,7 @@ def dashboard_body(report: ReportView, state: DashboardIssues) -> str:
         _blocked_section(report, state),
         _held_back_section(report, state),
         _skipped_section(report),
+        label_coverage_section(report),
         [
             "<sub>Kept up to date by optout-watch after each check; edits are overwritten. "
             "Each confirmed problem has an issue of its own, labelled "

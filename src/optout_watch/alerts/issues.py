@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlencode
 
+from optout_watch.alerts.languages import language_lag_line
 from optout_watch.alerts.report_view import (
     ReportedFinding,
     ReportedLink,
@@ -348,6 +349,8 @@ def _evidence(finding: ReportedFinding, report: ReportView) -> list[str]:
         lines.append(f"- The check says: {inline(finding.message)}")
     if finding.code in LABEL_CODES | PAGE_CODES and page is not None:
         lines += _page_evidence(finding, page)
+    if lag := language_lag_line(finding, report):
+        lines.append(lag)
     rule = finding.evidence.get("rule")
     if isinstance(rule, str):
         lines.append(f"- Rule: {code_span(rule)}")

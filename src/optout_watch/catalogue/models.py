@@ -78,6 +78,11 @@ class Source(_Strict):
     publisher: Text
     url: Url
     date: dt.date = Field(description="When the source was published or last seen.")
+    note: Text | None = Field(
+        default=None,
+        description="What the source shows and how far, e.g. that an address follows the help "
+        "centre's locale convention and was not seen from here yet.",
+    )
 
 
 class Step(_Strict):
@@ -166,6 +171,18 @@ class Link(_Strict):
     watch: Watch | None = None
 
 
+class UnwatchedLabel(_Strict):
+    """An interface label that no watched page can confirm, and why: every label of a step's
+    `ui` is either expected by a watched page of its platform and language or listed here."""
+
+    label: Text = Field(description="The label exactly as the steps' `ui` write it.")
+    lang: LanguageTag = Field(description="The language of the steps that name it.")
+    reason: Text = Field(
+        description='Why no watched page can check it, e.g. "shown only inside the app, no '
+        'official page names it".'
+    )
+
+
 class Platform(_Strict):
     id: Identifier
     provider: Text
@@ -174,3 +191,8 @@ class Platform(_Strict):
     last_reviewed: dt.date
     procedures: list[Procedure] = Field(min_length=1)
     links: list[Link] = Field(min_length=1)
+    unwatched_labels: list[UnwatchedLabel] = Field(
+        default_factory=list,
+        description="The step labels that no watched page of this platform can confirm, each "
+        "with its reason (the content rule OW508 asks for a decision on every label).",
+    )

@@ -22,6 +22,14 @@ from typing import Any, Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from optout_watch.catalogue.models import Link, Platform, Procedure, Step
+from optout_watch.guide.label_checks import (
+    NOT_WATCHED,
+    LabelStatus,
+    LabelStatuses,
+    check_of,
+    check_text,
+    label_checks,
+)
 from optout_watch.guide.words import (
     AUDIENCES,
     CHANNELS,
@@ -73,6 +81,8 @@ class UiLabel:
     text: str
     #: Earlier wordings the catalogue records for this label, newest first.
     formerly: tuple[str, ...] = ()
+    #: Whether a watched page checks it, and when that page last showed it.
+    check: LabelStatus = NOT_WATCHED
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +162,8 @@ def guide_platforms(
 
 def _platform(platform: Platform, report: ReportView | None, lang: Lang) -> GuidePlatform:
     links = {link.id: link for link in platform.links}
-    procedures = tuple(_procedure(p, links, report, lang) for p in platform.procedures)
+    checks = label_checks(platform, report)
+    procedures = tuple(_procedure(p, links, report, checks, lang) for p in platform.procedures)
     channels = tuple(dict.fromkeys(p.channel for p in procedures))
     surfaces = tuple(dict.fromkeys(s for p in procedures for s in p.surfaces))
     words = [platform.provider, platform.service, platform.id, *(p.title for p in procedures)]
@@ -203,7 +214,11 @@ def search_key(text: str) -> str:
 
 
 def _procedure(
-    procedure: Procedure, links: Mapping[str, Link], report: ReportView | None, lang: Lang
+    procedure: Procedure,
+    links: Mapping[str, Link],
+    report: ReportView | None,
+    checks: LabelStatuses,
+    lang: Lang,
 ) -> GuideProcedure:
     steps = getattr(procedure.steps, lang)
     renames = _renames(procedure, links)
@@ -218,15 +233,22 @@ def _procedure(
         audience=tuple(AUDIENCES[lang][str(a)] for a in procedure.audience),
         stops=getattr(procedure.stops, lang),
         caveats=tuple(getattr(c, lang) for c in procedure.caveats),
-        steps=tuple(_step(step, links, renames, lang) for step in steps),
+        steps=tuple(_step(step, links, renames, checks, lang) for step in steps),
         notes=tuple(_notes(procedure, links, renames, report, lang)),
     )
 
 
 def _step(
-    step: Step, links: Mapping[str, Link], renames: Mapping[str, list[Rename]], lang: Lang
+    step: Step,
+    links: Mapping[str, Link],
+    renames: Mapping[str, list[Rename]],
+    checks: LabelStatuses,
+    lang: Lang,
 ) -> GuideStep:
-    labels = tuple(UiLabel(text, tuple(r.old for r in renames.get(text, []))) for text in step.ui)
+    labels = tuple(
+        UiLabel(text, tuple(r.old for r in renames.get(text, [])), check_of(checks, lang, text))
+        for text in step.ui
+    )
     return GuideStep(
         segments=split_labels(step.text, step.ui),
         labels=labels,
@@ -439,8 +461,9 @@ def _environment() -> Environment:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         CHANNELS=CHANNELS,
         SURFACES=SURFACES,
-        formerly_of=_formerly,
+        label_of=_label_of,
         formerly_text=_formerly_text,
+        check_text=check_text,
     )
     return env
 
@@ -507,7 +530,7 @@ def _md_label(label: UiLabel, lang: Lang) -> str:
     text = f"**{_md(label.text)}**"
     if label.formerly:
         text += f" ({_md(_formerly_text(label.formerly, lang))})"
-    return text
+    return text + f" <sub>{_md(check_text(label.check, lang))}</sub>"
 
 
 def _md_platform(view: GuidePlatform, lang: Lang) -> list[str]:
@@ -536,9 +559,7 @@ def _md_platform(view: GuidePlatform, lang: Lang) -> list[str]:
         ]
         for number, step in enumerate(procedure.steps, start=1):
             text = "".join(
-                _md_label(UiLabel(s.text, _formerly(step, s.text)), lang)
-                if s.label
-                else _md(s.text)
+                _md_label(_label_of(step, s.text), lang) if s.label else _md(s.text)
                 for s in step.segments
             )
             lines.append(f"{number}. {text}")
@@ -579,8 +600,8 @@ def _formerly_text(formerly: Sequence[str], lang: Lang) -> str:
     return WORDS[lang]["formerly"].format(label=", ".join(quoted(o, lang) for o in formerly))
 
 
-def _formerly(step: GuideStep, text: str) -> tuple[str, ...]:
-    return next((label.formerly for label in step.labels if label.text == text), ())
+def _label_of(step: GuideStep, text: str) -> UiLabel:
+    return next((label for label in step.labels if label.text == text), UiLabel(text))
 
 
 def _colon(lang: Lang) -> str:

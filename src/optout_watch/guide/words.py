@@ -67,8 +67,14 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "link": "Lien",
         "formerly": "anciennement {label}",
         "back": "Retour à la liste des plateformes",
-        "footer": "Ce guide est tenu à jour par optout-watch, qui vérifie chaque nuit les "
-        "liens et les libellés de l’interface. Il ne remplace pas un conseil juridique.",
+        "footer": "Ce guide est tenu à jour par optout-watch, qui vérifie chaque nuit ses "
+        "liens et, sur les pages d’aide officielles, les libellés marqués «\u00a0vérifié chaque "
+        "nuit\u00a0» ; les autres libellés viennent de ses sources et ne sont pas vérifiés "
+        "automatiquement. Il ne remplace pas un conseil juridique.",
+        "label_checked": "vérifié chaque nuit",
+        "label_seen": "vérifié chaque nuit, vu le {date} sur la page officielle",
+        "label_unseen": "vérifié chaque nuit, pas encore vu sur la page officielle",
+        "label_unchecked": "non vérifié automatiquement",
         "markdown_index": "Plateformes",
         # Freshness, from a report.
         "fresh_ok": "Liens vérifiés le {date}.",
@@ -132,8 +138,14 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "link": "Link",
         "formerly": "formerly {label}",
         "back": "Back to the list of platforms",
-        "footer": "This guide is kept up to date by optout-watch, which checks its links and "
-        "interface labels every night. It is not legal advice.",
+        "footer": "This guide is kept up to date by optout-watch, which checks its links every "
+        "night and, on the platforms’ official help pages, the labels marked “checked every "
+        "night”; the other labels come from its sources and are not checked automatically. "
+        "It is not legal advice.",
+        "label_checked": "checked every night",
+        "label_seen": "checked every night, seen on {date} on the official page",
+        "label_unseen": "checked every night, not seen on the official page yet",
+        "label_unchecked": "not checked automatically",
         "markdown_index": "Platforms",
         "fresh_ok": "Links checked on {date}.",
         "fresh_moved": "The link {link} now leads to another page (checked on {date}); it "

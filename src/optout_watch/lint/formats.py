@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Protocol
 
+from optout_watch.catalogue.coverage import coverage_by_language, coverage_line
 from optout_watch.lint.runner import ValidationResult
 from optout_watch.report.annotations import annotation
 from optout_watch.severity import Severity
@@ -25,6 +26,13 @@ def _summary(result: ValidationResult) -> str:
     return f"{checked}: {_count(result.errors, 'error')}, {_count(result.warnings, 'warning')}."
 
 
+def _closing_lines(result: ValidationResult) -> list[str]:
+    """The summary, then the share of step labels a watched page checks (when a platform
+    could be read: a file that does not load has no labels to count)."""
+    decisions = result.label_decisions()
+    return [_summary(result), *([coverage_line(decisions)] if decisions else [])]
+
+
 class TextValidationFormat:
     """`path:line:col: CODE message`, one per line, as compilers and linters print."""
 
@@ -35,7 +43,7 @@ class TextValidationFormat:
             + d.message
             for d in result.diagnostics
         ]
-        return "\n".join([*lines, _summary(result)]) + "\n"
+        return "\n".join([*lines, *_closing_lines(result)]) + "\n"
 
 
 class JsonValidationFormat:
@@ -54,6 +62,16 @@ class JsonValidationFormat:
                     "message": d.message,
                 }
                 for d in result.diagnostics
+            ],
+            "labels": [
+                {
+                    "lang": c.lang,
+                    "watched": c.watched,
+                    "not_watchable": c.not_watchable,
+                    "undecided": c.undecided,
+                    "total": c.total,
+                }
+                for c in coverage_by_language(result.label_decisions())
             ],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -74,7 +92,7 @@ class GitHubValidationFormat:
             )
             for d in result.diagnostics
         ]
-        return "\n".join([*lines, _summary(result)]) + "\n"
+        return "\n".join([*lines, *_closing_lines(result)]) + "\n"
 
 
 VALIDATION_FORMATS: dict[str, ValidationFormat] = {

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
+from optout_watch.catalogue.coverage import label_decisions, primary_language
 from optout_watch.fetching.addresses import browser_host
 from optout_watch.pages.extract import (
     InvalidPattern,
     InvalidSelector,
     check_selector,
     compile_ignore,
+    match_key,
 )
 from optout_watch.severity import Severity
 
@@ -319,6 +321,38 @@ def check_watch_select(file: PlatformFile) -> Iterator[Hit]:
             )
 
 
+def check_label_decisions(file: PlatformFile) -> Iterator[Hit]:
+    """OW508: every step label is watched or its `unwatched_labels` entry says why not; an
+    entry for a label no step names, or that a watched page expects, is stale."""
+    decisions = {(d.lang, match_key(d.label)): d for d in label_decisions(file.platform)}
+    reported: set[tuple[str, str]] = set()
+    for path, lang, step in _steps(file):
+        for index, label in enumerate(step.ui):
+            key = (lang, match_key(label))
+            if decisions[key].decided or key in reported:
+                continue
+            reported.add(key)
+            yield Hit(
+                (*path, "ui", index),
+                f"label {label!r} is expected by no watched page in {lang!r} of this platform; "
+                f"add it to the `expect` of the {lang!r} page that documents it, or list it "
+                f"under `unwatched_labels` with `lang: {lang}` and the reason no page can "
+                "check it",
+            )
+    for index, entry in enumerate(file.platform.unwatched_labels):
+        decision = decisions.get((primary_language(entry.lang), match_key(entry.label)))
+        if decision is None:
+            problem = f"no {entry.lang!r} step names {entry.label!r}"
+        elif decision.watched:
+            problem = f"{entry.label!r} is watched by {', '.join(decision.watched_by)}"
+        else:
+            continue
+        yield Hit(
+            ("unwatched_labels", index, "label"),
+            f"{problem}; remove this `unwatched_labels` entry (or fix its label or lang)",
+        )
+
+
 # --- dates and file conventions -----------------------------------------------------------------
 
 
@@ -431,6 +465,11 @@ RULES: tuple[Rule, ...] = (
     Rule("OW507", "watch-without-select", WARNING,
          "Without a scope, menus, sidebars and footers are watched as content and their "
          "rewording is reported as a page change.", check_watch_select),
+    Rule("OW508", "undecided-label", WARNING,
+         "The guide prints every step label as something to look for on screen: each one is "
+         "either checked on a watched page of its language, or the catalogue says why no page "
+         "can check it, so that nothing is claimed as checked that is not.",
+         check_label_decisions),
     Rule("OW601", "stale-review", WARNING,
          "Platforms rename menus every few months; an old review is probably out of date.",
          check_review_age),

@@ -18,6 +18,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 from pydantic import ValidationError as ModelError
 
+from optout_watch.catalogue.coverage import LabelDecision, label_decisions
 from optout_watch.catalogue.loader import Document, LoadError, load_document
 from optout_watch.catalogue.models import Platform
 from optout_watch.lint.diagnostics import Diagnostic
@@ -75,6 +76,10 @@ class ValidationResult:
     @property
     def warnings(self) -> int:
         return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+    def label_decisions(self) -> list[LabelDecision]:
+        """How each step label of the platforms read is checked (see `catalogue.coverage`)."""
+        return [d for item in self.platforms for d in label_decisions(item.platform)]
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from optout_watch import __version__
+from optout_watch.catalogue.coverage import coverage_by_language, label_decisions
 from optout_watch.catalogue.targets import CataloguePlatform, Target
 from optout_watch.fetching.failures import Outcome
 from optout_watch.fetching.remap import MirrorMap
@@ -21,6 +22,7 @@ from optout_watch.report.model import (
     REPORT_FORMAT_VERSION,
     Finding,
     HopReport,
+    LabelCoverage,
     LabelReport,
     LinkReport,
     Location,
@@ -86,6 +88,7 @@ def page_report(page: PageResult, mirrors: MirrorMap = _NO_MIRRORS) -> PageRepor
     first = page.target.uses[0]
     return PageReport(
         url=page.target.url,
+        lang=page.target.lang,
         platforms=list(page.target.platforms),
         file=first.file,
         line=first.line,
@@ -101,6 +104,7 @@ def page_report(page: PageResult, mirrors: MirrorMap = _NO_MIRRORS) -> PageRepor
                 suggestions=list(check.result.suggestions),
                 file=check.expected.file,
                 line=check.expected.line,
+                last_seen=check.result.sighting.last_seen,
             )
             for check in page.labels
         ],
@@ -161,6 +165,22 @@ def _summary(
     )
 
 
+def label_coverage(platforms: Sequence[CataloguePlatform]) -> list[LabelCoverage]:
+    """Per platform and language, the step labels a watched page checks (see
+    `catalogue.coverage`)."""
+    return [
+        LabelCoverage(
+            platform=item.platform.id,
+            lang=share.lang,
+            watched=share.watched,
+            not_watchable=share.not_watchable,
+            total=share.total,
+        )
+        for item in platforms
+        for share in coverage_by_language(label_decisions(item.platform))
+    ]
+
+
 def build_report(
     result: CheckResult,
     platforms: Sequence[CataloguePlatform],
@@ -176,7 +196,9 @@ def build_report(
         generator=f"optout-watch {__version__}",
         started_at=result.started_at,
         finished_at=result.finished_at,
-        summary=_summary(result, links, pages),
+        summary=_summary(result, links, pages).model_copy(
+            update={"label_coverage": label_coverage(platforms)}
+        ),
         platforms=[
             PlatformInfo(
                 id=item.platform.id,

@@ -89,10 +89,14 @@ class LabelReport(_Model):
     suggestions: list[SuggestionReport]
     file: str = Field(description="Catalogue file that expects the label.")
     line: int = Field(ge=1, description="Catalogue line of the expected label.")
+    last_seen: str | None = Field(
+        None, description="When the page last showed the label (ISO timestamp); null if never."
+    )
 
 
 class PageReport(_Model):
     url: str
+    lang: str | None = Field(None, description="The page's language, as the catalogue gives it.")
     platforms: list[str]
     file: str
     line: int = Field(ge=1)
@@ -129,6 +133,18 @@ class PlatformInfo(_Model):
     file: str
 
 
+class LabelCoverage(_Model):
+    """How many of one platform's step labels in one language a watched page checks."""
+
+    platform: str
+    lang: str
+    watched: int = Field(ge=0, description="Labels a watched page of that language expects.")
+    not_watchable: int = Field(
+        ge=0, description="Labels the catalogue explains no page can check (with the reason)."
+    )
+    total: int = Field(ge=0, description="Distinct labels the platform's steps name.")
+
+
 class Summary(_Model):
     links: int
     outcomes: dict[str, int]
@@ -140,6 +156,11 @@ class Summary(_Model):
     confirmed_warnings: int
     outage: bool
     exit_code: int
+    label_coverage: list[LabelCoverage] = Field(
+        default_factory=list,
+        description="Per platform and language, the step labels a watched page checks; when "
+        "each was last seen is in `pages[].labels[].last_seen`.",
+    )
 
 
 class Report(_Model):

@@ -241,3 +241,10 @@ def test_the_issue_gets_no_evidence_comment_while_the_evidence_stands(
     second = plan_sync(night3, index_issues([issue]), max_new=10, repository=repository)
     assert second.updates(IssueChange.EVIDENCE) == ()
     assert second.actions == ()
+    # An issue first opened on night 3, when the page's own diff is empty, still shows the
+    # line that replaced the label, from the evidence the finding kept.
+    (late,) = plan_sync(night3, index_issues([]), max_new=10, repository=repository).creates
+    assert f"as seen by the check of {night2.report.started_at}" in late.body
+    replaced = [line for line in late.body.splitlines() if line.startswith(("- ", "+ "))]
+    assert any(line.startswith("- ") and FR_OLD in line for line in replaced)
+    assert any(line.startswith("+ ") and FR_NEW in line for line in replaced)

@@ -327,6 +327,7 @@ def _page_evidence(finding: ReportedFinding, page: ReportedPage) -> list[str]:
                 f"(score {suggestion.score:.2f}, {suggestion.why})"
                 for number, suggestion in enumerate(label.suggestions[:SUGGESTIONS_SHOWN], 1)
             ]
+    lines += _kept_change(finding)
     if page.diff.strip():
         lines += [
             "",
@@ -337,6 +338,20 @@ def _page_evidence(finding: ReportedFinding, page: ReportedPage) -> list[str]:
             "</details>",
         ]
     return lines
+
+
+def _kept_change(finding: ReportedFinding) -> list[str]:
+    """The line that replaced a missing label's line, as the run that saw it recorded it: the
+    page's own diff is empty on the nights after the change, but the evidence is kept."""
+    before, after = finding.evidence.get("line_before"), finding.evidence.get("line_after")
+    seen_at = finding.evidence.get("evidence_seen_at")
+    if not (isinstance(before, str) and isinstance(after, str) and isinstance(seen_at, str)):
+        return []
+    return [
+        f"- The label's line was replaced, as seen by the check of {inline(seen_at)}:",
+        "",
+        code_block(f"- {before}\n+ {after}\n", "diff", limit=DIFF_EXCERPT_LIMIT).rstrip("\n"),
+    ]
 
 
 def _evidence(finding: ReportedFinding, report: ReportView) -> list[str]:

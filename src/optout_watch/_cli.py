@@ -33,6 +33,7 @@ examples:
   optout-watch fix --report report.json --dry-run   the catalogue edits the report calls for
   optout-watch render -o site                 the guide as a self-contained site
   optout-watch inspect URL --expect LABEL     propose a page's watch: block
+  optout-watch backtest PLATFORM --since DATE   replay a watched page's archived history
 
 exit codes: 0 nothing to act on, 1 findings, 2 usage, configuration or environment error.
 Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* variables.
@@ -291,6 +292,32 @@ def _add_archive_commands(
         help="read the web archive's freshest copy, and try the proposal on older ones",
     )  # fmt: skip
     inspect.set_defaults(run=_deferred("_inspect_command", "run_inspect"))
+
+    backtest = commands.add_parser(
+        "backtest",
+        parents=[common, _archive_network_options()],
+        help="replay a watched page's history through the nightly's checks",
+        description="Each copy of the page (the web archive's, or an Open Terms Archive "
+        "snapshots repository's) read as one night: copies, share where select matched, each "
+        "label's first and last dates, the renames the nightly would have reported, and how "
+        "often the text changed.",
+        epilog="example: optout-watch backtest google-gemini --since 2026-01-01",
+    )
+    backtest.add_argument(
+        "pages", nargs="*", metavar="PLATFORM|URL", help="default: every watched page"
+    )
+    backtest.add_argument(
+        "--since", metavar="DATE", help="first day replayed (default: a year ago)"
+    )
+    backtest.add_argument(
+        "--source", default="wayback", metavar="wayback|ota:PATH",
+        help="the web archive (default), or a local clone of an Open Terms Archive snapshots "
+        "repository",
+    )  # fmt: skip
+    backtest.add_argument(
+        "--ota-path", metavar="SERVICE/TYPE.html", help="the page's file in that repository"
+    )
+    backtest.set_defaults(run=_deferred("_backtest_command", "run_backtest"))
 
 
 def _deferred(module: str, name: str) -> Runner:

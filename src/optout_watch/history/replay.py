@@ -28,7 +28,7 @@ class PageCopy:
 
 
 @dataclass(frozen=True, slots=True)
-class Rename:
+class ReportedRename:
     """A label the nightly would have reported missing, on the copy where it went."""
 
     label: str
@@ -55,7 +55,7 @@ class PageHistory:
     selector_matched: int
     text_changes: int
     labels: tuple[LabelSighting, ...]
-    renames: tuple[Rename, ...]
+    renames: tuple[ReportedRename, ...]
     unchecked: tuple[Unchecked, ...]
     first_copy: str | None
     last_copy: str | None
@@ -90,7 +90,7 @@ def replay(target: Target, copies: Iterable[PageCopy]) -> PageHistory:
     previous: Snapshot | None = None
     sightings: Mapping[str, LabelSighting] = {}
     missing: set[str] = set()
-    renames: list[Rename] = []
+    renames: list[ReportedRename] = []
     unchecked: list[Unchecked] = []
     count = read = matched = changes = 0
     first = last = None
@@ -114,7 +114,7 @@ def replay(target: Target, copies: Iterable[PageCopy]) -> PageHistory:
             result = check.result
             if result.state is LabelState.MISSING and result.label not in missing:
                 missing.add(result.label)
-                renames.append(Rename(result.label, copy.taken_at, result.suggestions))
+                renames.append(ReportedRename(result.label, copy.taken_at, result.suggestions))
             elif result.state is LabelState.PRESENT:
                 missing.discard(result.label)
     labels = tuple(

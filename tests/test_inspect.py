@@ -13,6 +13,7 @@ import yaml
 from optout_watch._cli import main
 from optout_watch.pages.extract import extract_text
 from optout_watch.pages.inspect import Decoy, inspect_page, is_generated_name
+from optout_watch.pages.labels import labels_in
 from tests.fake_archive import FakeArchive
 from tests.loopback import Loopback, Reply
 
@@ -251,4 +252,26 @@ def test_a_page_the_archive_never_kept_is_exit_2(
     assert code == 2
     assert f"optout-watch: {URL}: the web archive keeps no copy of this page" in (
         capsys.readouterr().err
+    )
+
+
+def test_a_landmark_barely_larger_than_a_class_inside_it_wins() -> None:
+    long_text = "Open Data Controls to choose what is kept. " * 5
+    page = (
+        f'<div class="article-survey-wrapper"><article><div class="cc"><p>{long_text}</p></div>'
+        "<p>Fin</p></article></div>"
+    )
+    proposal = inspect_page(page, ["Data Controls"]).proposal
+    assert proposal is not None
+    assert proposal.select == "article"
+    # The wrapper around the container holds the label too, and is no decoy.
+    assert proposal.decoys == ()
+
+
+def test_labels_in_finds_each_label_once_in_order() -> None:
+    assert labels_in(
+        "Open  DATA controls, then “Chat History”.", ["Chat history", "Data Controls", "Memory"]
+    ) == (
+        "Chat history",
+        "Data Controls",
     )

@@ -9,13 +9,14 @@ matching `contains_label`'s, so what is proposed here is what the nightly will r
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from optout_watch.pages.extract import SelectorMatchedNothing, extract_text, normalise
-from optout_watch.pages.labels import contains_label
+from optout_watch.pages.labels import labels_in
 
 __all__ = ["Decoy", "Inspection", "OlderCopy", "Proposal", "inspect_page", "is_generated_name"]
 
@@ -41,6 +42,10 @@ _HIDDEN_HOLDERS = frozenset({"script", "noscript", "template"})
 _GENERATED_PREFIX = re.compile(r"^(?:css|sc|jsx|emotion|styled|svelte|tw)-", re.IGNORECASE)
 _HASH_PART = re.compile(r"(?=(?:[A-Za-z]*\d){2})(?=\d*[A-Za-z])[A-Za-z0-9]{5,}|\d{4,}")
 _PLAIN_NAME = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
+_WORD = re.compile(r"\w+")
+#: Containers whose text is at most this much longer than the smallest one's count as its
+#: equals, and the steadiest name among them wins (`article` over a utility class inside it).
+_NEAR_SMALLEST = 1.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +168,18 @@ def _text(html: str, select: str, remove: Sequence[str] = ()) -> str | None:
 
 
 def _holds_all(text: str, labels: Sequence[str]) -> bool:
-    return all(contains_label(text, label) for label in labels)
+    return len(labels_in(text, labels)) == len(labels)
+
+
+def _may_hold_all(raw: str, labels: Sequence[str]) -> bool:
+    """A cheap necessary condition for `_holds_all`: every word of every label is somewhere
+    in `raw` (blind to case), so that most containers are ruled out without extracting."""
+    folded = unicodedata.normalize("NFC", raw).casefold()
+    return all(
+        word in folded
+        for label in labels
+        for word in _WORD.findall(unicodedata.normalize("NFC", label).casefold())
+    )
 
 
 def _older(
@@ -172,7 +188,7 @@ def _older(
     found = []
     for name, html in copies.items():
         text = _text(html, select, remove)
-        count = 0 if text is None else sum(contains_label(text, label) for label in labels)
+        count = 0 if text is None else len(labels_in(text, labels))
         found.append(OlderCopy(name, text is not None, count))
     return tuple(found)
 
@@ -198,8 +214,7 @@ def _candidates(
             if any(_in_frame(match) for match in matches):
                 continue
             # A cheap look at the raw text first: most names hold none of the labels.
-            raw = normalise("\n".join(match.text(separator="\n") for match in matches))
-            if not _holds_all(raw, labels):
+            if not _may_hold_all(" ".join(match.text(separator=" ") for match in matches), labels):
                 continue
             text = _text(html, select)
             if text is None or not text or not _holds_all(text, labels):
@@ -253,13 +268,16 @@ def _decoys(
 ) -> tuple[Decoy, ...]:
     """The copies of the labels outside the kept text: in the frame, in scripts, in what the
     proposal removes, in any other element the container does not hold."""
-    kept = {node.mem_id for node in tree.css(select)}
+    kept_nodes = tree.css(select)
+    kept = {node.mem_id for node in kept_nodes}
+    # Elements around the container hold its labels, and are no decoys.
+    around = set().union(*(_ancestor_ids(node) for node in kept_nodes))
     removed = {node.mem_id for name in remove for node in tree.css(name)}
     found: list[Decoy] = []
     reported: set[int] = set()
     for node in _elements(tree, whole=True):
         ancestors = _ancestor_ids(node)
-        if ancestors & reported:
+        if ancestors & reported or node.mem_id in around:
             continue
         is_removed = node.mem_id in removed
         inside = bool(ancestors & kept) or node.mem_id in kept
@@ -270,7 +288,7 @@ def _decoys(
         # (links side by side run together in the first, and script text is in the second).
         raw = normalise(node.text(separator="\n"))
         text = raw if hidden else extract_text(node.html or "") + raw
-        held = [label for label in labels if contains_label(text, label)]
+        held = labels_in(text, labels)
         if held:
             reported.add(node.mem_id)
             found += [Decoy(label, _describe(node), is_removed) for label in held]
@@ -293,13 +311,15 @@ def inspect_page(
 
     `older` holds other copies of the page by name (archived ones): a selector that matches
     nothing on one of them changed with the site's builds, and is taken only when no steadier
-    one holds every label. Among the rest, the container whose text is the smallest wins
-    (landmarks, then roles, then ids and classes, on a tie). Without labels, the smallest
-    landmark (`main`, `article`, a `role`) with text is proposed.
+    one holds every label. Among the rest, the container whose text is the smallest wins;
+    one at most a tenth longer counts as as small, and then a landmark wins over a role,
+    and a role over an id or a class. Without labels, the smallest landmark (`main`,
+    `article`, a `role`) with text is proposed.
     """
     older = dict(older or {})
     page_text = extract_text(html)
-    missing = tuple(label for label in expect if not contains_label(page_text, label))
+    visible = labels_in(page_text, expect)
+    missing = tuple(label for label in expect if label not in visible)
     if missing:
         return Inspection(None, missing, "some labels are not visible anywhere on the page")
     tree = LexborHTMLParser(html)
@@ -314,9 +334,10 @@ def inspect_page(
             reason="no stably named container (landmark, role, id or plain class) outside the "
             "navigation, header, footer and asides holds every label",
         )
-    best = min(
-        candidates, key=lambda c: (not c.holds_everywhere, len(c.text), c.preference, c.select)
-    )
+    steady = [c for c in candidates if c.holds_everywhere] or candidates
+    smallest = min(len(c.text) for c in steady)
+    near = [c for c in steady if len(c.text) <= _NEAR_SMALLEST * smallest]
+    best = min(near, key=lambda c: (c.preference, len(c.text), c.select))
     remove = _removals(html, tree, best.select, expect)
     kept = _text(html, best.select, remove) or ""
     proposal = Proposal(

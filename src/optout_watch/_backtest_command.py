@@ -27,10 +27,13 @@ from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.fetch import Fetcher
 from optout_watch.fetching.remap import parse_remap
 from optout_watch.history.ota import ota_content, ota_history
-from optout_watch.history.replay import PageCopy, PageHistory, replay, stored_copy
+from optout_watch.history.replay import PageCopy, PageHistory, Replay, replay, stored_copy
 from optout_watch.progress import Advance, progress
 from optout_watch.settings import Settings
 
+#: Archived copies read at once: more than the per-host limit lets run, fewer than would
+#: weigh in memory (up to the fetcher's byte cap each).
+READ_AT_ONCE = 8
 #: Without `--since`, this much history is replayed.
 DEFAULT_HISTORY = dt.timedelta(days=365)
 
@@ -83,16 +86,14 @@ async def _from_wayback(
         histories = []
         with _progress(total, streams) as advance:
             for target, copies in zip(targets, listed, strict=True):
-                results = await wayback.read(copies, on_result=advance)
-                histories.append(
-                    replay(
-                        target,
-                        (
-                            PageCopy(copy.iso, copy.raw_url, result)
-                            for copy, result in zip(copies, results, strict=True)
-                        ),
-                    )
-                )
+                replaying = Replay(target)
+                # A few copies at a time: only they and the last text are in memory.
+                for start in range(0, len(copies), READ_AT_ONCE):
+                    batch = copies[start : start + READ_AT_ONCE]
+                    results = await wayback.read(batch, on_result=advance)
+                    for copy, result in zip(batch, results, strict=True):
+                        replaying.add(PageCopy(copy.iso, copy.raw_url, result))
+                histories.append(replaying.history())
     return histories
 
 

@@ -82,54 +82,73 @@ def stored_copy(url: str, body: bytes) -> FetchResult:
     )
 
 
-def replay(target: Target, copies: Iterable[PageCopy]) -> PageHistory:
-    """Each copy in turn, as the nightly would have read it after the one before; `target`
-    must be watched. A label is reported renamed on the first copy where the nightly would have
-    said it is missing (with that copy's suggestions), and again only after it came back."""
-    assert target.watch is not None, "only a watched page has a history to replay"
-    previous: Snapshot | None = None
-    sightings: Mapping[str, LabelSighting] = {}
-    missing: set[str] = set()
-    renames: list[ReportedRename] = []
-    unchecked: list[Unchecked] = []
-    count = read = matched = changes = 0
-    first = last = None
-    for copy in copies:
-        count += 1
-        first = first or copy.taken_at
-        last = copy.taken_at
-        verdict = judge(copy.result, sign_in_expected=target.sign_in_expected)
-        probed = Probed(target, copy.source, copy.result, verdict)
-        page = watch_page(probed, previous, sightings, now=copy.taken_at)
+class Replay:
+    """A page's history, one copy at a time (oldest first), so that only the last text is
+    held, never every copy: each copy is read as the nightly would have read it after the one
+    before. A label is reported renamed on the first copy where the nightly would have said it
+    is missing (with that copy's suggestions), and again only after it came back."""
+
+    def __init__(self, target: Target) -> None:
+        assert target.watch is not None, "only a watched page has a history to replay"
+        self._target = target
+        self._previous: Snapshot | None = None
+        self._sightings: Mapping[str, LabelSighting] = {}
+        self._missing: set[str] = set()
+        self._renames: list[ReportedRename] = []
+        self._unchecked: list[Unchecked] = []
+        self._count = self._read = self._matched = self._changes = 0
+        self._first: str | None = None
+        self._last: str | None = None
+
+    def add(self, copy: PageCopy) -> None:
+        self._count += 1
+        self._first = self._first or copy.taken_at
+        self._last = copy.taken_at
+        verdict = judge(copy.result, sign_in_expected=self._target.sign_in_expected)
+        probed = Probed(self._target, copy.source, copy.result, verdict)
+        page = watch_page(probed, self._previous, self._sightings, now=copy.taken_at)
         if not page.checked:
-            read += page.selector_failed
-            unchecked.append(Unchecked(copy.taken_at, page.error or verdict.reason))
-            continue
-        read += 1
-        matched += 1
-        changes += page.changed
-        previous = page.snapshot or previous
-        sightings = page.sightings
+            self._read += page.selector_failed
+            self._unchecked.append(Unchecked(copy.taken_at, page.error or verdict.reason))
+            return
+        self._read += 1
+        self._matched += 1
+        self._changes += page.changed
+        self._previous = page.snapshot or self._previous
+        self._sightings = page.sightings
         for check in page.labels:
             result = check.result
-            if result.state is LabelState.MISSING and result.label not in missing:
-                missing.add(result.label)
-                renames.append(ReportedRename(result.label, copy.taken_at, result.suggestions))
+            if result.state is LabelState.MISSING and result.label not in self._missing:
+                self._missing.add(result.label)
+                self._renames.append(
+                    ReportedRename(result.label, copy.taken_at, result.suggestions)
+                )
             elif result.state is LabelState.PRESENT:
-                missing.discard(result.label)
-    labels = tuple(
-        sightings.get(label.text) or LabelSighting(label.text, None, None)
-        for label in target.watch.expect
-    )
-    return PageHistory(
-        url=target.url,
-        copies=count,
-        read=read,
-        selector_matched=matched,
-        text_changes=changes,
-        labels=labels,
-        renames=tuple(renames),
-        unchecked=tuple(unchecked),
-        first_copy=first,
-        last_copy=last,
-    )
+                self._missing.discard(result.label)
+
+    def history(self) -> PageHistory:
+        assert self._target.watch is not None
+        labels = tuple(
+            self._sightings.get(label.text) or LabelSighting(label.text, None, None)
+            for label in self._target.watch.expect
+        )
+        return PageHistory(
+            url=self._target.url,
+            copies=self._count,
+            read=self._read,
+            selector_matched=self._matched,
+            text_changes=self._changes,
+            labels=labels,
+            renames=tuple(self._renames),
+            unchecked=tuple(self._unchecked),
+            first_copy=self._first,
+            last_copy=self._last,
+        )
+
+
+def replay(target: Target, copies: Iterable[PageCopy]) -> PageHistory:
+    """The history of `target` (a watched page) over `copies`, oldest first (see `Replay`)."""
+    replaying = Replay(target)
+    for copy in copies:
+        replaying.add(copy)
+    return replaying.history()

@@ -18,6 +18,7 @@ class FakeArchive:
     def __init__(self, net: Loopback, host: str = "127.0.0.3") -> None:
         self.server = net.server(host)
         self.copies: dict[str, list[tuple[str, bytes]]] = {}
+        self.statuses: dict[tuple[str, str], int] = {}
         self.server.handle("/archive.org/wayback/available", self._available)
         self.server.handle("/web.archive.org/cdx/search/cdx", self._cdx)
 
@@ -26,12 +27,16 @@ class FakeArchive:
         """The `--remap` rule sending both archive hosts here."""
         return rf"^https://((?:web\.)?archive\.org)/ {self.server.base_url}/\1/"
 
-    def add(self, url: str, timestamp: str, html: str | bytes) -> None:
+    def add(self, url: str, timestamp: str, html: str | bytes, status: int = 200) -> None:
+        """A copy of `url`, served raw with the status the site answered (as the archive
+        replays it); CDX lists only the copies of status 200."""
         body = html.encode() if isinstance(html, str) else html
         self.copies.setdefault(url, []).append((timestamp, body))
         self.copies[url].sort()
+        self.statuses[url, timestamp] = status
         raw = raw_copy_url(timestamp, url).removeprefix(_PREFIX)
-        self.server.route("/" + raw, Reply(200, {"Content-Type": "text/html; charset=utf-8"}, body))
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        self.server.route("/" + raw, Reply(status, headers, body))
 
     def requests_to(self, path: str) -> int:
         return sum(request.target.startswith(path) for request in self.server.requests)
@@ -50,7 +55,7 @@ class FakeArchive:
         timestamp, _ = min(copies, key=lambda c: abs(moment_of(c[0]) - wanted))
         closest = {
             "available": True,
-            "status": "200",
+            "status": str(self.statuses[query["url"], timestamp]),
             "timestamp": timestamp,
             "url": f"http://web.archive.org/web/{timestamp}/{query['url']}",
         }
@@ -63,7 +68,7 @@ class FakeArchive:
         assert query["collapse"] == "digest"
         rows: list[list[str]] = [["timestamp", "original", "statuscode", "digest"]]
         for timestamp, body in self.copies.get(query["url"], []):
-            if timestamp[:4] >= query["from"]:
+            if timestamp[:4] >= query["from"] and self.statuses[query["url"], timestamp] == 200:
                 rows.append([timestamp, query["url"], "200", f"D{hash(body) & 0xFFFFFF:X}"])
         return _json(rows if len(rows) > 1 else [])
 

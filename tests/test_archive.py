@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from optout_watch.archive.fallback import Fallback, archived_stand_in
 from optout_watch.archive.wayback import (
     ArchivedCopy,
     ArchiveError,
@@ -67,7 +68,7 @@ def test_availability_gives_the_closest_copy_and_its_date() -> None:
         }
     ).encode()
     copy = parse_availability(body, "https://other.example/", ASKED)
-    assert copy == ArchivedCopy("20261130041512", PAGE)
+    assert copy == ArchivedCopy("20261130041512", PAGE, status=200)
     assert copy.iso == "2026-11-30T04:15:12Z"
     assert copy.day == "2026-11-30"
 
@@ -77,11 +78,15 @@ def test_availability_gives_the_closest_copy_and_its_date() -> None:
     [
         b'{"url": "x", "archived_snapshots": {}}',
         b'{"archived_snapshots": {"closest": {"available": false, "timestamp": "20261130041512"}}}',
-        b'{"archived_snapshots": {"closest": {"status": "302", "timestamp": "20261130041512"}}}',
     ],
 )
-def test_no_usable_copy_is_none(body: bytes) -> None:
+def test_no_copy_is_none(body: bytes) -> None:
     assert parse_availability(body, PAGE, ASKED) is None
+
+
+def test_a_copy_of_a_wall_is_a_copy_with_its_status() -> None:
+    body = b'{"archived_snapshots": {"closest": {"status": "403", "timestamp": "20261130041512"}}}'
+    assert parse_availability(body, PAGE, ASKED) == ArchivedCopy("20261130041512", PAGE, status=403)
 
 
 @pytest.mark.parametrize(
@@ -200,7 +205,7 @@ def test_the_three_addresses_over_loopback_through_a_remap() -> None:
         closest = _closest(archive)
         copies, bodies = _copies(archive)
 
-    assert closest == ArchivedCopy("20261115000000", PAGE)
+    assert closest == ArchivedCopy("20261115000000", PAGE, status=200)
     assert [copy.day for copy in copies] == ["2026-03-15", "2026-11-15"]
     assert bodies == [b"<p>copy of month 3</p>", b"<p>copy of month 11</p>"]
 
@@ -220,3 +225,46 @@ def test_an_archive_that_fails_is_an_error_naming_the_address() -> None:
             _closest(archive, retries=0)
     assert str(raised.value).startswith("https://archive.org/wayback/available?url=")
     assert "the archive answered 503; try again later" in str(raised.value)
+
+
+def _stand_in(archive: FakeArchive, max_age_days: int = 30) -> Fallback:
+    async def go() -> Fallback:
+        async with _wayback(archive)() as wayback:
+            return await archived_stand_in(
+                wayback,
+                PAGE,
+                now=dt.datetime(2026, 12, 6, tzinfo=dt.UTC),
+                max_age_days=max_age_days,
+            )
+
+    return asyncio.run(go())
+
+
+def test_the_freshest_copy_stands_in_for_a_page_not_read_live() -> None:
+    with Loopback() as net:
+        archive = FakeArchive(net)
+        archive.add(PAGE, "20261001000000", "<p>October</p>")
+        archive.add(PAGE, "20261130041512", "<p>November</p>")
+        fallback = _stand_in(archive)
+        too_old = _stand_in(archive, max_age_days=5)
+
+    assert fallback.page is not None
+    assert fallback.page.usable
+    assert fallback.page.result.body == b"<p>November</p>"
+    assert fallback.note == "seen in the web archive's copy of 2026-11-30"
+    assert too_old.page is None
+    assert too_old.note == ("the web archive's freshest copy is of 2026-11-30, older than 5 days")
+
+
+def test_an_archived_bot_wall_is_judged_like_a_live_one() -> None:
+    wall = "<title>Just a moment...</title><div class='cf-turnstile'></div>"
+    with Loopback() as net:
+        archive = FakeArchive(net)
+        archive.add(PAGE, "20261201000000", wall, status=403)
+        fallback = _stand_in(archive)
+        nothing = _stand_in(FakeArchive(net, "127.0.0.4"))
+
+    assert fallback.page is not None
+    assert not fallback.page.usable
+    assert fallback.note.startswith("the web archive's copy of 2026-12-01 cannot be read: ")
+    assert (nothing.page, nothing.note) == (None, "the web archive keeps no copy of the page")

@@ -43,6 +43,9 @@ class ArchivedCopy:
     original: str
     #: The archive's hash of the copy's content (CDX only): equal digests, equal copies.
     digest: str | None = None
+    #: The status the site answered when the copy was taken (availability only; CDX is
+    #: asked for 200s alone). A copy of a bot wall is read and judged like the wall itself.
+    status: int | None = None
 
     @property
     def moment(self) -> dt.datetime:
@@ -120,8 +123,9 @@ def _original_of(archive_url: str, timestamp: str, asked: str) -> str:
 
 
 def parse_availability(body: bytes, asked: str, address: str) -> ArchivedCopy | None:
-    """The closest copy of `asked` in an availability answer; None when the archive has none
-    (an empty `archived_snapshots`, or a copy it says is not available)."""
+    """The closest copy of `asked` in an availability answer, whatever status the site
+    answered then; None when the archive has none (an empty `archived_snapshots`, or a copy it
+    says is not available)."""
     document = _json(body, address)
     if not isinstance(document, dict) or not isinstance(
         snapshots := document.get("archived_snapshots"), dict
@@ -132,8 +136,9 @@ def parse_availability(body: bytes, asked: str, address: str) -> ArchivedCopy | 
         return None
     if not isinstance(closest, dict):
         raise _malformed(address, '"closest" is not an object')
-    if closest.get("available") is False or str(closest.get("status", "200")) != "200":
+    if closest.get("available") is False:
         return None
+    status = str(closest.get("status", ""))
     timestamp = closest.get("timestamp")
     if not isinstance(timestamp, str):
         raise _malformed(address, '"closest" has no "timestamp"')
@@ -145,7 +150,7 @@ def parse_availability(body: bytes, asked: str, address: str) -> ArchivedCopy | 
     original = (
         _original_of(archive_url, timestamp, asked) if isinstance(archive_url, str) else asked
     )
-    return ArchivedCopy(timestamp, original)
+    return ArchivedCopy(timestamp, original, status=int(status) if status.isdigit() else None)
 
 
 def parse_cdx(body: bytes, address: str) -> tuple[ArchivedCopy, ...]:

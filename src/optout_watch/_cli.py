@@ -32,6 +32,8 @@ examples:
   optout-watch issues sync --report report.json   one GitHub issue per confirmed problem
   optout-watch fix --report report.json --dry-run   the catalogue edits the report calls for
   optout-watch render -o site                 the guide as a self-contained site
+  optout-watch inspect URL --expect LABEL     propose a page's watch: block
+  optout-watch backtest PLATFORM --since DATE   replay a watched page's archived history
 
 exit codes: 0 nothing to act on, 1 findings, 2 usage, configuration or environment error.
 Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* variables.
@@ -146,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_deferred("_commands", "run_export"))
 
     _add_after_check_commands(commands, common)
+    _add_archive_commands(commands, common)
 
     schema = commands.add_parser(
         "schema",
@@ -250,6 +253,76 @@ def _add_after_check_commands(
         help="keep the dashboard issue up to date (default: on)",
     )  # fmt: skip
     sync.set_defaults(run=_run_issues_sync)
+
+
+def _archive_network_options() -> argparse.ArgumentParser:
+    """The network options of the commands that read pages outside the nightly run."""
+    network = argparse.ArgumentParser(add_help=False)
+    network.add_argument(
+        "--remap", action="append", default=[], metavar="'REGEX REPLACEMENT'",
+        help="fetch matching URLs elsewhere (the archive's addresses too; repeatable)",
+    )  # fmt: skip
+    network.add_argument("--timeout", type=float, metavar="S", help="seconds per live request")
+    network.add_argument("--per-host", type=int, metavar="N", help="requests at once per host")
+    network.add_argument("--format", choices=("json", "text"), default="text")
+    return network
+
+
+def _add_archive_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """The commands that read a page outside the nightly run: `inspect` and `backtest`."""
+    inspect = commands.add_parser(
+        "inspect",
+        parents=[common, _archive_network_options()],
+        help="read a page and propose its watch: block (select, remove, expect)",
+        description="The smallest stably named container holding every expected label, "
+        "the selectors to remove from it, the share of the page it keeps and the copies of "
+        "the labels it leaves out. Exit 0: a proposal; 1: no container holds every label.",
+        epilog="example: optout-watch inspect https://help.example.com/privacy "
+        "--expect 'Data Controls' --archive",
+    )
+    inspect.add_argument("url", metavar="URL")
+    inspect.add_argument(
+        "--expect", action="append", default=[], metavar="LABEL", help="a label (repeatable)"
+    )
+    inspect.add_argument("--lang", metavar="TAG", help="sent as Accept-Language (e.g. fr)")
+    inspect.add_argument(
+        "--render", dest="read_with", choices=("plain", "browser"), default="plain",
+        help="read the page in headless Chromium (browser) or by one request (plain)",
+    )  # fmt: skip
+    inspect.add_argument(
+        "--archive", action="store_true",
+        help="read the web archive's freshest copy, and try the proposal on older ones",
+    )  # fmt: skip
+    inspect.set_defaults(run=_deferred("_inspect_command", "run_inspect"))
+
+    backtest = commands.add_parser(
+        "backtest",
+        parents=[common, _archive_network_options()],
+        help="replay a watched page's history through the nightly's checks",
+        description="Each copy of the page (the web archive's, or an Open Terms Archive "
+        "snapshots repository's) read as one night: copies, share where select matched, each "
+        "label's first and last dates, the renames the nightly would have reported, and how "
+        "often the text changed.",
+        epilog="example: optout-watch backtest google-gemini --since 2026-01-01",
+    )
+    backtest.add_argument(
+        "pages", nargs="*", metavar="PLATFORM|URL", help="default: every watched page"
+    )
+    backtest.add_argument(
+        "--since", metavar="DATE", help="first day replayed (default: a year ago)"
+    )
+    backtest.add_argument(
+        "--source", default="wayback", metavar="wayback|ota:PATH",
+        help="the web archive (default), or a local clone of an Open Terms Archive snapshots "
+        "repository",
+    )  # fmt: skip
+    backtest.add_argument(
+        "--ota-path", metavar="SERVICE/TYPE.html", help="the page's file in that repository"
+    )
+    backtest.set_defaults(run=_deferred("_backtest_command", "run_backtest"))
 
 
 def _deferred(module: str, name: str) -> Runner:

@@ -49,6 +49,10 @@ class Settings:
     blocked_after: int = 7
     #: Seconds per request.
     timeout: float = 10.0
+    #: Seconds per request to the public web archive, which takes seconds to answer.
+    archive_timeout: float = 60.0
+    #: An archived copy older than this many days says nothing about the page today.
+    archive_max_age_days: int = 30
     #: Extra attempts after the first, for failures worth retrying.
     retries: int = 3
     max_concurrency: int = 16
@@ -132,6 +136,8 @@ _PARSERS: dict[str, _Parser] = {
     "confirm-after": _whole_number(1),
     "blocked-after": _whole_number(1),
     "timeout": _positive_float,
+    "archive-timeout": _positive_float,
+    "archive-max-age-days": _whole_number(1),
     "retries": _whole_number(0),
     "max-concurrency": _whole_number(1),
     "per-host": _whole_number(1),

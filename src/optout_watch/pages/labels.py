@@ -28,6 +28,7 @@ __all__ = [
     "Suggestion",
     "assess_labels",
     "contains_label",
+    "labels_in",
     "replaced_span",
     "suggest",
     "suggest_renames",
@@ -150,6 +151,13 @@ def contains_label(text: str, label: str) -> bool:
     """Whether `label` appears in `text` as whole words, on one line, blind to case, white
     space, non-breaking spaces and quote styles."""
     return _contains_key(_key(text), _key(label))
+
+
+def labels_in(text: str, labels: Sequence[str]) -> tuple[str, ...]:
+    """The `labels` that `text` holds (as `contains_label` finds them), in order; the text's
+    matching form is computed once, however many labels there are."""
+    text_key = _key(text)
+    return tuple(label for label in labels if _contains_key(text_key, _key(label)))
 
 
 def assess_labels(

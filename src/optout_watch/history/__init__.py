@@ -1,0 +1,1 @@
+"""A watched page's history replayed through the nightly's own steps."""

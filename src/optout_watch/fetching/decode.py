@@ -106,15 +106,15 @@ def decode_html(body: bytes, content_type: str | None = None) -> DecodedText:
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return DecodedText(body[len(bom) :].decode(encoding, "replace"), encoding, "bom")
-    if content_type and (match := _HEADER_CHARSET.search(content_type)):
-        if (encoding := codec_for_label(match.group(1))) is not None:
-            return DecodedText(body.decode(encoding, "replace"), encoding, "header")
-    if match_meta := _META_CHARSET.search(body[:_META_SCAN_BYTES]):
-        if (encoding := codec_for_label(match_meta.group(1).decode("latin-1"))) is not None:
-            # A document that reads its own `<meta>` as ASCII cannot be UTF-16: browsers
-            # take such a declaration for UTF-8.
-            encoding = "utf-8" if encoding in _UTF_16 else encoding
-            return DecodedText(body.decode(encoding, "replace"), encoding, "meta")
+    header = _HEADER_CHARSET.search(content_type or "")
+    if header and (codec := codec_for_label(header.group(1))) is not None:
+        return DecodedText(body.decode(codec, "replace"), codec, "header")
+    meta = _META_CHARSET.search(body[:_META_SCAN_BYTES])
+    if meta and (codec := codec_for_label(meta.group(1).decode("latin-1"))) is not None:
+        # A document that reads its own `<meta>` as ASCII cannot be UTF-16: browsers
+        # take such a declaration for UTF-8.
+        codec = "utf-8" if codec in _UTF_16 else codec
+        return DecodedText(body.decode(codec, "replace"), codec, "meta")
     try:
         return DecodedText(body.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError:

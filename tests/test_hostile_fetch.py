@@ -155,17 +155,20 @@ from optout_watch.fetching.fetch import Fetcher, FetchRequest, FetchSettings
 async def run(url):
     settings = FetchSettings(retries=0, timeout=20.0, deadline=60.0)
     async with Fetcher(settings, address_policy=AddressPolicy(any_address=True)) as fetcher:
-        return await fetcher.fetch(FetchRequest(url))
+        result = await fetcher.fetch(FetchRequest(url))
+    # A summary, not the result: asyncio may take the repr of what a task returns.
+    return {
+        "status": result.status, "size": len(result.body), "truncated": result.truncated,
+        "error": None if result.error is None else result.error.message,
+        "zeros": result.body.count(0),
+    }
 
-peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
 asyncio.run(run(sys.argv[2]))  # the first fetch warms every import and buffer up
-before = peak()
-result = asyncio.run(run(sys.argv[1]))
-print(json.dumps({
-    "before": before, "after": peak(), "status": result.status, "size": len(result.body),
-    "truncated": result.truncated, "error": None if result.error is None else result.error.message,
-    "zeros": result.body.count(0),
-}))
+summary = asyncio.run(run(sys.argv[1]))
+print(json.dumps({"after": peak(), **summary}))
 """
 
 
@@ -200,9 +203,10 @@ def test_a_decompression_bomb_is_cut_at_the_cap_in_bounded_memory(
     assert (measured["status"], measured["size"], measured["truncated"]) == (200, cap, True)
     assert measured["zeros"] == cap
     assert measured["error"] is None
-    # The cap, a copy of it and a few pieces: never the gigabyte, nor one chunk inflated whole.
-    assert measured["after"] < 300 * _MiB
-    assert measured["after"] - measured["before"] < 40 * _MiB, measured
+    # The cap, a copy of it and a few pieces, below the child's own peak while importing
+    # (77 MiB here). Inflating one 64 KiB network chunk whole took 177 MiB for gzip and
+    # deflate, 778 MiB for br and 2.2 GB for gzip twice.
+    assert measured["after"] < 128 * _MiB, measured
 
 
 def test_a_body_that_does_not_inflate_is_an_invalid_answer(server: Server) -> None:

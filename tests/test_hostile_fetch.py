@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import gzip
 import json
 import os
 import socket
@@ -14,7 +15,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,27 @@ def test_a_decompression_bomb_is_cut_at_the_cap_in_bounded_memory(
     # 2.2 GB for gzip twice.
     assert measured["peak"] < 300 * _MiB, measured
     assert measured["peak"] - measured["before"] < 48 * _MiB, measured
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encoded"),
+    [
+        # Applied in the order named, so undone last first.
+        ("deflate, br", lambda body: brotli.compress(zlib.compress(body))),
+        ("br, gzip", lambda body: gzip.compress(brotli.compress(body))),
+        # Raw deflate without its zlib wrapper, as some servers send it.
+        ("deflate", lambda body: zlib.compress(body, wbits=-zlib.MAX_WBITS)),
+        ("identity", lambda body: body),
+    ],
+)
+def test_stacked_and_raw_encodings_are_undone(
+    server: Server, encoding: str, encoded: Callable[[bytes], bytes]
+) -> None:
+    body = b"<title>Settings</title>" + b"<p>Improve the model</p>" * 20_000
+    headers = {"Content-Type": "text/html", "Content-Encoding": encoding}
+    server.route("/p", Reply(200, headers, encoded(body)))
+    result = fetch(server.url("/p"))
+    assert (result.error, result.truncated, result.body) == (None, False, body)
 
 
 def test_a_body_that_does_not_inflate_is_an_invalid_answer(server: Server) -> None:

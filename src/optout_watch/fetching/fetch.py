@@ -462,12 +462,14 @@ class Fetcher:
         encodings are undone a piece at a time); keep what was read on a problem. Returns
         whether the body was cut at the cap, and the problem."""
         cap = self._settings.max_bytes
+        pieces = inflate(reply.aiter_raw(), reply.headers.get("content-encoding"))
         try:
-            async for piece in inflate(reply.aiter_raw(), reply.headers.get("content-encoding")):
-                if len(body) + len(piece) > cap:
-                    body += piece[: cap - len(body)]
-                    return True, None
-                body += piece
+            async with contextlib.aclosing(pieces):
+                async for piece in pieces:
+                    if len(body) + len(piece) > cap:
+                        body += piece[: cap - len(body)]
+                        return True, None
+                    body += piece
         except httpx.HTTPError as exc:
             return False, _describe(exc, url, timeout)
         return False, None

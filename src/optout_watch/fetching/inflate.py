@@ -1,8 +1,8 @@
-"""A body's `Content-Encoding` undone a piece at a time, never more than `PIECE` bytes at once.
+"""A body's `Content-Encoding` undone a piece at a time, each piece about `PIECE` bytes.
 
 httpx inflates each network chunk whole: 64 KiB of brotli can hold a gigabyte of zeros, and
 `gzip, gzip` multiplies the ratios, so the byte cap, checked after each chunk, came too late.
-Here every decoder yields its output in pieces of at most `PIECE` bytes, lazily, and a stack
+Here every decoder yields its output in pieces of about `PIECE` bytes, lazily, and a stack
 of encodings chains them: the reader stops at its cap, and what is held is the cap, one piece
 per encoding and the decoders' own windows.
 """
@@ -16,7 +16,8 @@ from typing import Protocol
 import brotli  # type: ignore[import-untyped]
 import httpx
 
-#: The most bytes one decoder hands on at a time.
+#: The bytes one decoder hands on at a time: at most this for gzip and deflate; brotli may
+#: go past it by the one block it is writing.
 PIECE = 64 * 1024
 #: The encodings this module undoes: what the fetcher's `Accept-Encoding` asks for.
 ACCEPTED = ("gzip", "deflate", "br")
@@ -24,7 +25,7 @@ ACCEPTED = ("gzip", "deflate", "br")
 
 class _Decoder(Protocol):
     def feed(self, data: bytes) -> Iterator[bytes]:
-        """The output `data` completes, in pieces of at most `PIECE` bytes."""
+        """The output `data` completes, in pieces of about `PIECE` bytes."""
         ...
 
 
@@ -67,13 +68,11 @@ class _Brotli:
     def feed(self, data: bytes) -> Iterator[bytes]:
         try:
             piece: bytes = self._inflater.process(data, output_buffer_limit=PIECE)
-            while True:
+            # Output past the limit waits inside the decoder, even once it says it can take
+            # more input: drain it with empty input, a piece at a time.
+            while piece or not self._inflater.can_accept_more_data():
                 if piece:
                     yield piece
-                # Until it can take input again it holds output back: ask for the rest with
-                # no input, a piece at a time.
-                if self._inflater.can_accept_more_data():
-                    return
                 piece = self._inflater.process(b"", output_buffer_limit=PIECE)
         except brotli.error as error:
             raise httpx.DecodingError(f"invalid br body: {error}") from error
@@ -102,8 +101,8 @@ def _through(decoders: Sequence[_Decoder], data: bytes) -> Iterator[bytes]:
 
 
 async def inflate(raw: AsyncIterable[bytes], content_encoding: str | None) -> AsyncIterator[bytes]:
-    """The decoded body of `raw` (the bytes as sent), in pieces of at most `PIECE` bytes
-    when it is encoded; raises `httpx.DecodingError` on a body that does not decode."""
+    """The decoded body of `raw` (the bytes as sent), in pieces of about `PIECE` bytes when
+    it is encoded; raises `httpx.DecodingError` on a body that does not decode."""
     # The last encoding applied is the first to undo.
     decoders = [_decoder(name) for name in reversed(content_codings(content_encoding))]
     async for chunk in raw:

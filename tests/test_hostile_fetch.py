@@ -153,28 +153,27 @@ import asyncio, json, re, resource, sys
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.fetch import Fetcher, FetchRequest, FetchSettings
 
-async def run(url):
-    settings = FetchSettings(retries=0, timeout=20.0, deadline=60.0)
-    async with Fetcher(settings, address_policy=AddressPolicy(any_address=True)) as fetcher:
-        result = await fetcher.fetch(FetchRequest(url))
-    # A summary, not the result: asyncio may take the repr of what a task returns.
-    return {
-        "status": result.status, "size": len(result.body), "truncated": result.truncated,
-        "error": None if result.error is None else result.error.message,
-        "zeros": result.body.count(0),
-    }
-
 def resident():
     with open("/proc/self/status") as status:
         return int(re.search(r"^VmRSS:\\s+(\\d+) kB", status.read(), re.M).group(1)) * 1024
 
-asyncio.run(run(sys.argv[2]))  # the first fetch warms every import and buffer up
-with open("/proc/self/clear_refs", "w") as clear:
-    clear.write("5")  # Linux: the peak resident size starts again from the current one
-before = resident()
-summary = asyncio.run(run(sys.argv[1]))
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"before": before, "peak": peak, **summary}))
+async def measure(url, warm_up):
+    settings = FetchSettings(retries=0, timeout=20.0, deadline=60.0)
+    async with Fetcher(settings, address_policy=AddressPolicy(any_address=True)) as fetcher:
+        await fetcher.fetch(FetchRequest(warm_up))  # every import and buffer warmed up
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")  # Linux: the peak resident size starts again from the current one
+        before = resident()
+        result = await fetcher.fetch(FetchRequest(url))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # A summary, not the result: asyncio may take the repr of what a task returns.
+    return {
+        "before": before, "peak": peak, "status": result.status, "size": len(result.body),
+        "truncated": result.truncated, "zeros": result.body.count(0),
+        "error": None if result.error is None else result.error.message,
+    }
+
+print(json.dumps(asyncio.run(measure(sys.argv[1], sys.argv[2]))))
 """
 
 
@@ -209,11 +208,11 @@ def test_a_decompression_bomb_is_cut_at_the_cap_in_bounded_memory(
     assert (measured["status"], measured["size"], measured["truncated"]) == (200, cap, True)
     assert measured["zeros"] == cap
     assert measured["error"] is None
-    # The cap, a copy of it and a few pieces. Inflating one 64 KiB network chunk whole, as
-    # before, took the child's peak to 177 MiB for gzip and deflate, 778 MiB for br and
-    # 2.2 GB for gzip twice.
+    # The cap, its copies and a few pieces: 34 to 54 MiB more than before the fetch, as for
+    # a plain body over the cap. Inflating one 64 KiB network chunk whole, as before, took
+    # 126 MiB more for gzip and deflate, 699 MiB for br and 2 GB for gzip twice.
     assert measured["peak"] < 300 * _MiB, measured
-    assert measured["peak"] - measured["before"] < 48 * _MiB, measured
+    assert measured["peak"] - measured["before"] < 96 * _MiB, measured
 
 
 @pytest.mark.parametrize(

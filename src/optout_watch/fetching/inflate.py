@@ -10,7 +10,7 @@ per encoding and the decoders' own windows.
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Iterator, Sequence
 from typing import Protocol
 
 import brotli  # type: ignore[import-untyped]
@@ -100,7 +100,9 @@ def _through(decoders: Sequence[_Decoder], data: bytes) -> Iterator[bytes]:
         yield from _through(rest, piece)
 
 
-async def inflate(raw: AsyncIterable[bytes], content_encoding: str | None) -> AsyncIterator[bytes]:
+async def inflate(
+    raw: AsyncIterable[bytes], content_encoding: str | None
+) -> AsyncGenerator[bytes, None]:
     """The decoded body of `raw` (the bytes as sent), in pieces of about `PIECE` bytes when
     it is encoded; raises `httpx.DecodingError` on a body that does not decode."""
     # The last encoding applied is the first to undo.

@@ -246,6 +246,20 @@ def test_a_body_that_does_not_inflate_is_an_invalid_answer(server: Server) -> No
     assert result.error.message.startswith("invalid answer from 127.0.0.1: invalid br body")
 
 
+def test_a_body_with_too_many_encodings_is_an_invalid_answer(server: Server) -> None:
+    body = b"<title>Deep</title>"
+    for _ in range(2000):
+        body = gzip.compress(body, mtime=0)
+    headers = {"Content-Type": "text/html", "Content-Encoding": ", ".join(["gzip"] * 1300)}
+    server.route("/p", Reply(200, headers, body))
+    result = fetch(server.url("/p"))
+    assert result.error is not None
+    assert result.error.kind == FetchErrorKind.PROTOCOL
+    assert result.error.message == (
+        "invalid answer from 127.0.0.1: 1300 content encodings on one body, more than 3"
+    )
+
+
 # Slow headers
 
 

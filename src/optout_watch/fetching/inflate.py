@@ -21,6 +21,9 @@ import httpx
 PIECE = 64 * 1024
 #: The encodings this module undoes: what the fetcher's `Accept-Encoding` asks for.
 ACCEPTED = ("gzip", "deflate", "br")
+#: More encodings than this on one body is an attack, not a server's setup: each one costs a
+#: decoder's window and a level of nesting.
+MAX_CODINGS = 3
 
 
 class _Decoder(Protocol):
@@ -78,7 +81,7 @@ class _Brotli:
             raise httpx.DecodingError(f"invalid br body: {error}") from error
 
 
-def content_codings(header: str | None) -> list[str]:
+def _codings(header: str | None) -> list[str]:
     """The encodings named by a `Content-Encoding` header that this module undoes, in the
     order they were applied. Others (`identity`, unknown names) are passed through, as
     httpx does."""
@@ -105,8 +108,13 @@ async def inflate(
 ) -> AsyncGenerator[bytes, None]:
     """The decoded body of `raw` (the bytes as sent), in pieces of about `PIECE` bytes when
     it is encoded; raises `httpx.DecodingError` on a body that does not decode."""
+    codings = _codings(content_encoding)
+    if len(codings) > MAX_CODINGS:
+        raise httpx.DecodingError(
+            f"{len(codings)} content encodings on one body, more than {MAX_CODINGS}"
+        )
     # The last encoding applied is the first to undo.
-    decoders = [_decoder(name) for name in reversed(content_codings(content_encoding))]
+    decoders = [_decoder(name) for name in reversed(codings)]
     async for chunk in raw:
         for piece in _through(decoders, chunk):
             yield piece

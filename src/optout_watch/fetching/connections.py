@@ -142,7 +142,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 connector=connector,
                 # No cookies: each URL is checked as a first visit (httpx keeps none either).
                 cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,  # httpx decodes the content-encoding
+                auto_decompress=False,  # the fetcher inflates it, a bounded piece at a time
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
                 timeout=aiohttp.ClientTimeout(total=None),
             )

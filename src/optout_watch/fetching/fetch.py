@@ -28,6 +28,7 @@ from optout_watch.fetching.addresses import AddressPolicy, NonPublicAddress
 from optout_watch.fetching.connections import AiohttpTransport
 from optout_watch.fetching.decode import decode_html
 from optout_watch.fetching.failures import FAILURES, FetchErrorKind
+from optout_watch.fetching.inflate import ACCEPTED, inflate
 from optout_watch.settings import DEFAULTS
 
 
@@ -78,7 +79,8 @@ class FetchResult:
     headers: Mapping[str, str]
     """The final response's headers, lower-case names."""
     body: bytes
-    """Already decoded from its content-encoding; possibly cut at the byte cap."""
+    """Already decoded from its content-encoding; possibly cut at the byte cap (which bounds
+    the decoded size, not the size sent)."""
     truncated: bool
     redirects: tuple[Hop, ...]
     attempts: int
@@ -102,7 +104,7 @@ class FetchSettings:
     timeout: float = DEFAULTS.timeout
     """Per request: connect, read, write and pool each."""
     deadline: float = 60.0
-    """Per URL, all attempts and hops included."""
+    """Per URL, all attempts and hops included: connecting, headers and body alike."""
     max_bytes: int = 5 * 1024 * 1024
     retries: int = DEFAULTS.retries
     """Extra attempts after the first."""
@@ -213,6 +215,15 @@ class _Progress:
     deadline_at: float = float("inf")
 
 
+@dataclass(slots=True)
+class _Partial:
+    """What one request has received so far, kept when the deadline cuts it short."""
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytearray = field(default_factory=bytearray)
+
+
 @dataclass(frozen=True, slots=True)
 class _Answer:
     """What one request gave."""
@@ -259,7 +270,12 @@ class Fetcher:
             ),
             follow_redirects=False,
             timeout=settings.timeout,
-            headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},
+            headers={
+                "User-Agent": settings.user_agent,
+                "Accept": _ACCEPT,
+                # Only what `inflate` undoes a piece at a time, whatever httpx could decode.
+                "Accept-Encoding": ", ".join(ACCEPTED),
+            },
             # No cookies: each URL is checked as a first visit, whatever was fetched before.
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             event_hooks={"response": [_keep_location]},
@@ -407,10 +423,24 @@ class Fetcher:
     async def _exchange(
         self, url: str, headers: Mapping[str, str], timeout: float, deadline_at: float
     ) -> _Answer:
+        """One request, all of it within the URL's deadline. The read timeout starts again at
+        every byte, so a server that sends its headers or its body a byte at a time would never
+        run it out: the deadline bounds the whole exchange, and what came before it is kept."""
+        received = _Partial()
+        try:
+            async with asyncio.timeout(deadline_at - self._clock()):
+                return await self._request(url, headers, timeout, received)
+        except TimeoutError:
+            body = bytes(received.body)
+            return _Answer(received.status, received.headers, body, error=_deadline_error(url))
+
+    async def _request(
+        self, url: str, headers: Mapping[str, str], timeout: float, received: _Partial
+    ) -> _Answer:
         try:
             async with self._client.stream("GET", url, headers=headers, timeout=timeout) as reply:
-                status = reply.status_code
-                reply_headers = dict(reply.headers.items())
+                status = received.status = reply.status_code
+                reply_headers = received.headers = dict(reply.headers.items())
                 if _KEPT_LOCATION in reply_headers:
                     reply_headers["location"] = reply_headers.pop(_KEPT_LOCATION)
                 retry_after = None
@@ -419,28 +449,30 @@ class Fetcher:
                 if status in _REDIRECT_STATUSES:
                     # The body of a redirect tells nothing; closing the stream skips it.
                     return _Answer(status, reply_headers, retry_after=retry_after)
-                body, truncated, error = await self._read_body(reply, url, timeout, deadline_at)
+                truncated, error = await self._read_body(reply, received.body, url, timeout)
+                body = bytes(received.body)
                 return _Answer(status, reply_headers, body, truncated, error, retry_after)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return _Answer(error=_describe(exc, url, timeout))
 
     async def _read_body(
-        self, reply: httpx.Response, url: str, timeout: float, deadline_at: float
-    ) -> tuple[bytes, bool, FetchError | None]:
-        """Read at most `max_bytes`, never more in memory; keep what was read on a problem."""
+        self, reply: httpx.Response, body: bytearray, url: str, timeout: float
+    ) -> tuple[bool, FetchError | None]:
+        """Read into `body` at most `max_bytes` once decoded, never more in memory (the
+        encodings are undone a piece at a time); keep what was read on a problem. Returns
+        whether the body was cut at the cap, and the problem."""
         cap = self._settings.max_bytes
-        body = bytearray()
+        pieces = inflate(reply.aiter_raw(), reply.headers.get("content-encoding"))
         try:
-            async for chunk in reply.aiter_bytes():
-                if len(body) + len(chunk) > cap:
-                    body += chunk[: cap - len(body)]
-                    return bytes(body), True, None
-                body += chunk
-                if self._clock() > deadline_at:
-                    return bytes(body), False, _deadline_error(url)
+            async with contextlib.aclosing(pieces):
+                async for piece in pieces:
+                    if len(body) + len(piece) > cap:
+                        body += piece[: cap - len(body)]
+                        return True, None
+                    body += piece
         except httpx.HTTPError as exc:
-            return bytes(body), False, _describe(exc, url, timeout)
-        return bytes(body), False, None
+            return False, _describe(exc, url, timeout)
+        return False, None
 
     def _retry_after(self, value: str | None) -> float | None:
         """`Retry-After` in seconds (delta-seconds or an HTTP-date), capped; None if absent or

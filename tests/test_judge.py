@@ -3,6 +3,8 @@ schemes and host names) and the vocabulary's edges."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
@@ -320,3 +322,13 @@ def test_what_counts_towards_an_outage() -> None:
         FetchErrorKind.NETWORK, FetchErrorKind.DEADLINE,
     }  # fmt: skip
     assert judge(result(status=404)).counts_towards_outage is False
+
+
+def test_a_body_cut_at_the_cap_is_judged_on_what_was_read_and_said_to_be_too_large() -> None:
+    cut = replace(result(body=b"<p>" + b"0" * (5 * 1024 * 1024 - 3)), truncated=True)
+    verdict = judge(cut)
+    assert verdict.outcome is Outcome.OK
+    assert verdict.reason == (
+        "HTTP 200 OK; too large: the body goes on past the 5 MiB cap, judged on what was read"
+    )
+    assert judge(result()).reason == "HTTP 200 OK"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -92,7 +92,12 @@ def judge(result: FetchResult, *, sign_in_expected: bool = False) -> Verdict:
     if status is None:
         return Verdict(Outcome.ERROR, "no response")
     if 200 <= status < 300 or status == 304:
-        return _judge_working(result, status, sign_in_expected)
+        verdict = _judge_working(result, status, sign_in_expected)
+        if result.truncated:
+            # Judged on what was read, as for any body over the cap; the reason says it was cut,
+            # so that a body inflating without end (a decompression bomb) is named for what it is.
+            return replace(verdict, reason=f"{verdict.reason}; {_too_large(result)}")
+        return verdict
     if status in _CHALLENGE_STATUSES and (evidence := _challenge(result)):
         return Verdict(
             Outcome.BLOCKED, f"{_status_line(status)} with a bot challenge ({'; '.join(evidence)})"
@@ -117,6 +122,11 @@ def judge(result: FetchResult, *, sign_in_expected: bool = False) -> Verdict:
     if 500 <= status < 600:
         return Verdict(Outcome.ERROR, _after_attempts(_status_line(status), result.attempts))
     return Verdict(Outcome.ERROR, f"unexpected {_status_line(status)}")
+
+
+def _too_large(result: FetchResult) -> str:
+    mebibytes = len(result.body) / (1024 * 1024)
+    return f"too large: the body goes on past the {mebibytes:.0f} MiB cap, judged on what was read"
 
 
 def _judge_working(result: FetchResult, status: int, sign_in_expected: bool) -> Verdict:

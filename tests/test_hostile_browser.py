@@ -257,8 +257,15 @@ def test_a_page_whose_script_never_yields_ends_at_its_deadline() -> None:
 # --- one run with a 300 MiB page among ordinary links --------------------------------------------
 
 ORDINARY = b"<!doctype html><html><body><article>Privacy</article></body></html>"
-#: The page of the report: 300 paragraphs of 1 MiB each, 200 ms after it has loaded.
-SWELLING = _growing(_paragraphs(300), after_load=True)
+#: The page of the report: 300 paragraphs of 1 MiB each, 200 ms after it has loaded; its
+#: text (`<article>`, the link's `select`) comes after them.
+SWELLING = (
+    b"<!doctype html><html><body><script>"
+    + b'addEventListener("load", () => setTimeout(() => {'
+    + _paragraphs(300).encode()
+    + b' document.body.insertAdjacentHTML("beforeend", "<article>Data Controls</article>");'
+    + b"}, 200));</script></body></html>"
+)
 #: Runs `optout-watch` and appends its own peak memory (ru_maxrss, KiB) and that of its
 #: waited-for children (the Playwright driver and Chromium) to stderr as JSON.
 MEASURED = """

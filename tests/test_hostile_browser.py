@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import resource
 import socket
 import struct
 import subprocess
@@ -266,15 +265,17 @@ SWELLING = (
     + b' document.body.insertAdjacentHTML("beforeend", "<article>Data Controls</article>");'
     + b"}, 200));</script></body></html>"
 )
-#: Runs `optout-watch` and appends its own peak memory (ru_maxrss, KiB) and that of its
-#: waited-for children (the Playwright driver and Chromium) to stderr as JSON.
+#: Runs `optout-watch` and appends to stderr, as JSON, its own peak memory in KiB (`VmHWM`:
+#: `ru_maxrss` would count the memory of the process it was forked from, which exec keeps)
+#: and the largest peak of its waited-for children (the Playwright driver, Chromium).
 MEASURED = """
-import json, resource, sys
+import json, re, resource, sys
+from pathlib import Path
 from optout_watch._cli import main
 code = main(sys.argv[1:])
-peaks = {who: resource.getrusage(getattr(resource, who)).ru_maxrss
-         for who in ("RUSAGE_SELF", "RUSAGE_CHILDREN")}
-print(json.dumps(peaks), file=sys.stderr)
+own = re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text())
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"self": int(own[1]), "children": children}), file=sys.stderr)
 sys.exit(code)
 """
 
@@ -302,8 +303,10 @@ def test_a_check_with_a_swelling_page_stays_within_its_deadline_and_memory(
     run_folder: Path,
 ) -> None:
     """`--timeout 1`: the browser's deadline is 3 s. Bounds with a generous margin: Python's
-    own peak under 300 MB (it held the page's HTML before), and the run within the deadline,
-    Chromium's start and a few seconds (it took 51 s and more before)."""
+    own peak under 300 MB, and the run within the deadline, Chromium's start and a few seconds
+    (before, the page was serialised whole: the run took over 50 s, and the Playwright driver
+    died). Chromium's page itself grows as its script makes it until the deadline closes it:
+    that is measured, not bounded, here."""
     _swelling_catalogue(run_folder)
     with Loopback() as net:
         server = net.server()
@@ -331,6 +334,5 @@ def test_a_check_with_a_swelling_page_stays_within_its_deadline_and_memory(
     assert pages["https://help.example.com/privacy"]["checked"] is True
     assert {link["outcome"] for link in report["links"]} == {"ok"}
     assert (run_folder / "state" / "state.json").is_file()
-    assert peaks["RUSAGE_SELF"] < 300 * 1024
+    assert peaks["self"] < 300 * 1024
     assert took < 3 + 30
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0

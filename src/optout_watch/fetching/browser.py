@@ -11,6 +11,14 @@ the fetcher's user agent. Images, media and fonts are never requested. After the
 `DOMContentLoaded`, the renderer waits for the link's `select` selector, or when there is none
 for the network to fall idle, at most the fetch timeout either way, then takes the HTML.
 
+Limits, as for the plain fetch: each page, from opening its context to reading its HTML back,
+ends within its deadline (`BrowserSettings.deadline`, three times the timeout: for the document,
+for its text, for reading it), whatever its scripts do; closing the context afterwards has a
+short grace of its own. Starting Chromium is not counted: it happens once for the whole run,
+within `launch_timeout`. The HTML read back is at most the plain fetch's byte cap: the page
+measures its document first, stopping as soon as it passes the cap, and a page over it is
+reported as too large, not read.
+
 Politeness: a page counts as one request towards its host's limit (`per_host`) and the global
 one (`max_concurrency`), like the plain fetcher's; the browser makes several requests to show
 it (its scripts, styles and data).
@@ -23,8 +31,16 @@ through a proxy of its own on loopback (`_GuardedProxy`), loopback included
 address is allowed, and connects to a vetted address, so a redirect, a script or a DNS answer
 cannot take the browser anywhere the plain fetcher could not go. `page.route` also aborts
 requests to refused IP literals before they reach the proxy. Service workers are blocked so
-that every request is seen; QUIC and WebRTC's non-proxied UDP are turned off, so nothing goes
-around the proxy.
+that every request is seen; QUIC is turned off, so nothing goes around the proxy over UDP.
+
+WebRTC would: its STUN and media packets are UDP that no proxy sees. Chromium allows no UDP
+that does not go through the proxy when the profile's preference `webrtc.ip_handling_policy`
+says so (the `--force-webrtc-ip-handling-policy` switch is read by content_shell and
+chrome-headless-shell only, not by Chromium), and that preference lives in a profile: Chromium
+is started on a profile of its own, written before the start and removed after, and each
+page's context, made from it, keeps it, for each of its frames (a worker has no
+`RTCPeerConnection` in Chromium). Besides, `RTCPeerConnection` and every other `RTC…` interface
+are removed from each frame before its scripts run, so a page cannot even ask.
 
 Playwright is imported only when the first page needs the browser, and Chromium started then.
 Without the `browser` extra or without a Chromium executable, the renderer does not fail: each
@@ -40,6 +56,7 @@ import contextlib
 import json
 import os
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,10 +66,11 @@ from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
 from optout_watch.fetching.addresses import AddressPolicy, NonPublicAddress, ip_literal
+from optout_watch.fetching.fetch import DEFAULT_SETTINGS as FETCH_DEFAULTS
 from optout_watch.settings import DEFAULTS
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page, Playwright, Route
+    from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route
 
 #: What a page that needs the browser says when there is none.
 NEEDS_BROWSER = (
@@ -65,12 +83,42 @@ _CHUNK = 64 * 1024
 _HEAD_LIMIT = 1024 * 1024
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authorization"})
 _LAUNCH_ARGS = (
-    # Scripts could otherwise reach addresses over UDP, around the proxy.
+    # For chrome-headless-shell, which reads no profile preference (see `_PREFERENCES`).
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--disable-quic",
     "--disable-features=Translate,OptimizationHints,MediaRouter",
     "--mute-audio",
 )
+#: The profile's preferences: WebRTC may send no UDP that does not go through the proxy.
+_PREFERENCES = {"webrtc": {"ip_handling_policy": "disable_non_proxied_udp"}}
+#: Run in every frame before its scripts: no WebRTC interface is left to call.
+_NO_WEBRTC_SCRIPT = """(() => {
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (/^(webkit)?RTC/.test(name)) delete globalThis[name];
+  }
+})();"""
+#: The page's HTML, as `page.content()` makes it, unless it is longer than `cap` bytes in
+#: UTF-8: then null. The document is measured first, node by node, stopping as soon as the
+#: count passes the cap, so that a huge page is refused without being serialised. The count
+#: leaves out markup escapes and template contents, hence the check of the HTML itself.
+_HTML_WITHIN_CAP_SCRIPT = """(cap) => {
+  let size = 0;
+  const walker = document.createTreeWalker(document);
+  for (let node = walker.currentNode; node !== null && size <= cap; node = walker.nextNode()) {
+    if (node.nodeType === Node.ELEMENT_NODE) {
+      size += 2 * node.localName.length + 5;
+      for (const { name, value } of node.attributes) size += name.length + value.length + 4;
+    } else if (node.nodeValue !== null) {
+      size += node.nodeValue.length;
+    }
+  }
+  if (size > cap) return null;
+  const doctype = document.doctype ? new XMLSerializer().serializeToString(document.doctype) : "";
+  const html = doctype + (document.documentElement ? document.documentElement.outerHTML : "");
+  return new TextEncoder().encode(html).length > cap ? null : html;
+}"""
+#: Seconds for a page's context to close, after its deadline.
+_CLOSE_GRACE = 5.0
 _LANGUAGES_SCRIPT = """(() => {{
   const languages = Object.freeze({languages});
   for (const [name, value] of [["languages", languages], ["language", languages[0]]]) {{
@@ -83,11 +131,19 @@ _LANGUAGES_SCRIPT = """(() => {{
 class BrowserSettings:
     executable: Path = DEFAULTS.chromium
     timeout: float = DEFAULTS.timeout
-    """Seconds for the document to load, and again for its text to appear."""
+    """Seconds for the document to load, again for its text to appear, and again to read it."""
     max_concurrency: int = DEFAULTS.max_concurrency
     per_host: int = DEFAULTS.per_host
     user_agent: str = DEFAULTS.user_agent
     launch_timeout: float = 30.0
+    max_bytes: int = FETCH_DEFAULTS.max_bytes
+    """The longest HTML read back from a page (UTF-8 bytes), as the plain fetch's body."""
+
+    @property
+    def deadline(self) -> float:
+        """Seconds for one page, every step from opening its context to reading its HTML: the
+        three timeouts, which also bound what has no timeout of its own (making the page)."""
+        return 3 * self.timeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +195,8 @@ class Renderer:
         self._starting = asyncio.Lock()
         self._started = False
         self._playwright: Playwright | None = None
+        self._profile: tempfile.TemporaryDirectory[str] | None = None
+        self._launched: BrowserContext | None = None
         self._browser: Browser | None = None
         #: Why there is no browser, once a page needed one and none could start.
         self.unavailable: str | None = None
@@ -157,14 +215,18 @@ class Renderer:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._browser is not None:
+        self._browser = None
+        if self._launched is not None:
             with contextlib.suppress(Exception):  # already gone: nothing left to close
-                await self._browser.close()
-            self._browser = None
+                await self._launched.close()  # and with it, Chromium
+            self._launched = None
         if self._playwright is not None:
             with contextlib.suppress(Exception):
                 await self._playwright.stop()
             self._playwright = None
+        if self._profile is not None:
+            self._profile.cleanup()
+            self._profile = None
 
     async def render_all(
         self,
@@ -209,9 +271,16 @@ class Renderer:
         executable = self._settings.executable
         if not executable.is_file() or not os.access(executable, os.X_OK):
             return f"no Chromium at {executable}; set OPTOUT_WATCH_CHROMIUM to its path"
+        # Started on a profile of its own, for its preferences (see the module's docstring).
+        # Pages are shown in contexts of their own made from it, never in this one.
+        self._profile = tempfile.TemporaryDirectory(prefix="optout-watch-chromium-")
+        preferences = Path(self._profile.name, "Default", "Preferences")
+        preferences.parent.mkdir()
+        preferences.write_text(json.dumps(_PREFERENCES), encoding="utf-8")
         try:
             self._playwright = await async_playwright().start()
-            self._browser = await self._playwright.chromium.launch(
+            self._launched = await self._playwright.chromium.launch_persistent_context(
+                self._profile.name,
                 executable_path=str(executable),
                 headless=True,
                 args=list(_LAUNCH_ARGS),
@@ -220,55 +289,76 @@ class Renderer:
         except Error as error:
             await self.aclose()
             return f"Chromium at {executable} did not start: {_first_line(error.message)}"
+        self._browser = self._launched.browser
+        assert self._browser is not None, "a launched Chromium has its browser"
         return None
 
     async def _render(self, browser: Browser, request: RenderRequest) -> Rendered:
         from playwright.async_api import Error  # noqa: PLC0415
 
         started = self._clock()
-        timeout_ms = self._settings.timeout * 1000
-        proxy = _GuardedProxy(self._policy, self._settings.timeout)
+        settings = self._settings
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + settings.deadline
+
+        def step_ms() -> float:
+            """The step's timeout: the fetch timeout, or less when the deadline is nearer (at
+            least a millisecond: Playwright takes 0 for no timeout at all)."""
+            return max(0.001, min(settings.timeout, ends_at - loop.time())) * 1000
+
+        proxy = _GuardedProxy(self._policy, settings.timeout)
         status: int | None = None
         final_url = request.url
+        context: BrowserContext | None = None
         try:
-            proxy_url = await proxy.start()
-            lang = request.lang
-            context = await browser.new_context(
-                user_agent=self._settings.user_agent,
-                locale=lang,
-                extra_http_headers={"Accept-Language": lang} if lang else None,
-                service_workers="block",
-                accept_downloads=False,
-                proxy={"server": proxy_url, "bypass": "<-loopback>"},
-            )
-            try:
+            async with asyncio.timeout_at(ends_at):
+                proxy_url = await proxy.start()
+                lang = request.lang
+                context = await browser.new_context(
+                    user_agent=settings.user_agent,
+                    locale=lang,
+                    extra_http_headers={"Accept-Language": lang} if lang else None,
+                    service_workers="block",
+                    accept_downloads=False,
+                    proxy={"server": proxy_url, "bypass": "<-loopback>"},
+                )
+                await context.add_init_script(_NO_WEBRTC_SCRIPT)
                 if lang:
                     script = _LANGUAGES_SCRIPT.format(languages=json.dumps([lang]))
                     await context.add_init_script(script)
                 page = await context.new_page()
                 await page.route("**/*", proxy.route)
                 response = await page.goto(
-                    request.url, wait_until="domcontentloaded", timeout=timeout_ms
+                    request.url, wait_until="domcontentloaded", timeout=step_ms()
                 )
                 status = response.status if response is not None else None
                 final_url = page.url
-                await _settle(page, request.select, timeout_ms)
-                html = await _content(page, timeout_ms)
+                await _settle(page, request.select, step_ms())
+                html = await _html(page, settings.max_bytes, step_ms)
                 final_url = page.url
-            finally:
-                await context.close()
-        except (Error, OSError) as error:
-            text = error.message if isinstance(error, Error) else str(error)
-            message = _describe(text, request.url, self._settings.timeout)
+        except (Error, OSError, TimeoutError) as error:
+            if isinstance(error, TimeoutError):
+                message = (
+                    f"timeout: the browser did not show {request.url} within its deadline of "
+                    f"{settings.deadline:g} s"
+                )
+            else:
+                text = error.message if isinstance(error, Error) else str(error)
+                message = _describe(text, request.url, settings.timeout)
             refusal = proxy.refusal()
             return self._result(
                 request, started, final_url=final_url, status=status, error=refusal or message
             )
         finally:
+            if context is not None:
+                with contextlib.suppress(Error, TimeoutError):
+                    await asyncio.wait_for(context.close(), _CLOSE_GRACE)
             await proxy.close()
         refusal = proxy.refusal(urlsplit(final_url).hostname)
+        if html is None:
+            refusal = refusal or _too_large(final_url, settings.max_bytes)
         return self._result(
-            request, started, final_url=final_url, status=status, html=html, error=refusal
+            request, started, final_url=final_url, status=status, html=html or "", error=refusal
         )
 
     def _result(
@@ -298,16 +388,25 @@ async def _settle(page: Page, select: str | None, timeout_ms: float) -> None:
             await page.wait_for_load_state("networkidle", timeout=timeout_ms)
 
 
-async def _content(page: Page, timeout_ms: float) -> str:
-    """The page's HTML; a page that navigates again by itself (a script setting `location`)
-    is given time to load the new document, once."""
+async def _html(page: Page, max_bytes: int, step_ms: Callable[[], float]) -> str | None:
+    """The page's HTML, or None when it is longer than `max_bytes`; a page that navigates
+    again by itself (a script setting `location`) is given time to load the new document,
+    once."""
     from playwright.async_api import Error  # noqa: PLC0415
 
     try:
-        return await page.content()
+        html: str | None = await page.evaluate(_HTML_WITHIN_CAP_SCRIPT, max_bytes)
     except Error:
-        await page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
-        return await page.content()
+        await page.wait_for_load_state("domcontentloaded", timeout=step_ms())
+        html = await page.evaluate(_HTML_WITHIN_CAP_SCRIPT, max_bytes)
+    return html
+
+
+def _too_large(url: str, max_bytes: int) -> str:
+    return (
+        f"too large: the page the browser shows at {url} is more than {max_bytes / 2**20:g} MiB "
+        f"({max_bytes:,} bytes) of HTML; it was not read"
+    )
 
 
 def _first_line(message: str) -> str:

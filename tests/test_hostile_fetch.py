@@ -5,7 +5,6 @@ Each costs its own link at most; the run goes on."""
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import gzip
 import json
 import os
@@ -23,7 +22,6 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 
 import optout_watch
-from optout_watch import _network_commands
 from optout_watch._cli import main
 from optout_watch.fetching import decode
 from optout_watch.fetching.decode import codec_for_label, decode_html
@@ -395,16 +393,8 @@ def test_a_check_with_a_hostile_link_of_each_kind_reports_them_and_goes_on(
     bombs: dict[str, bytes],
     trickler: Trickler,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _hostile_catalogue(run_folder)
-    # The per-URL deadline is not a setting: a short one stands in for the minute.
-    settings_of = _network_commands._fetch_settings
-    monkeypatch.setattr(
-        _network_commands,
-        "_fetch_settings",
-        lambda settings: dataclasses.replace(settings_of(settings), deadline=2.0),
-    )
     form = b"<title>Form</title><p>Send a request</p>"
     with Loopback() as loopback:
         server = loopback.server()
@@ -426,6 +416,7 @@ def test_a_check_with_a_hostile_link_of_each_kind_reports_them_and_goes_on(
             [
                 "check", "--catalogue", "catalogue", "--state", "state",
                 "--report", "report.json", "--retries", "0", "--timeout", "5", "-q",
+                "--deadline", "2",
                 "--remap", rf"^https://help\.example\.org/slow {trickler.base_url}/slow",
                 "--remap", rf"^https://help\.example\.org/ {server.base_url}/",
             ]

@@ -44,6 +44,7 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         ('max-review-age-days = "soon"\n', "max-review-age-days: expected a whole number"),
         ("retries = -1\n", "retries: expected a whole number of at least 0"),
         ("timeout = 0\n", "timeout: expected a positive number of seconds"),
+        ("deadline = -1\n", "deadline: expected a positive number of seconds"),
         ("select = 3\n", "select: expected a list of rule codes"),
         ("per-host = true\n", "per-host: expected a whole number"),
         ("per-file-ignores = 1\n", "per-file-ignores: expected a table"),

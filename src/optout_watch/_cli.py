@@ -43,7 +43,7 @@ Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* vari
 #: Options that set a setting of the same name (`--per-host` → `per-host`).
 _SETTING_OPTIONS = (
     "catalogue", "state", "select", "ignore", "confirm_after", "blocked_after", "timeout",
-    "retries", "max_concurrency", "per_host", "render",
+    "deadline", "retries", "max_concurrency", "per_host", "render",
 )  # fmt: skip
 
 
@@ -385,6 +385,10 @@ def _network_options() -> argparse.ArgumentParser:
         help="fetch matching URLs elsewhere (repeatable; reports keep the catalogue's URL)",
     )  # fmt: skip
     network.add_argument("--timeout", type=float, metavar="S", help="seconds per request")
+    network.add_argument(
+        "--deadline", type=float, metavar="S",
+        help="seconds for everything one URL may take, retries and redirects included",
+    )  # fmt: skip
     network.add_argument("--retries", type=int, metavar="N", help="retries per URL")
     network.add_argument("--max-concurrency", type=int, metavar="N", help="requests at once")
     network.add_argument("--per-host", type=int, metavar="N", help="requests at once per host")

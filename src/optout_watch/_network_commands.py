@@ -42,6 +42,7 @@ from optout_watch.storage.state import State, load_state, save_state
 def _fetch_settings(settings: Settings) -> FetchSettings:
     return FetchSettings(
         timeout=settings.timeout,
+        deadline=settings.deadline,
         retries=settings.retries,
         max_concurrency=settings.max_concurrency,
         per_host=settings.per_host,
@@ -53,6 +54,7 @@ def _browser_settings(settings: Settings) -> BrowserSettings:
     return BrowserSettings(
         executable=settings.chromium,
         timeout=settings.timeout,
+        deadline=settings.deadline,
         max_concurrency=settings.max_concurrency,
         per_host=settings.per_host,
         user_agent=settings.user_agent,

@@ -49,6 +49,9 @@ class Settings:
     blocked_after: int = 7
     #: Seconds per request.
     timeout: float = 10.0
+    #: Seconds for everything one URL may take (every attempt and redirect, headers and body
+    #: alike; a page in the browser too): a server that answers a byte at a time ends here.
+    deadline: float = 60.0
     #: Seconds per request to the public web archive, which takes seconds to answer.
     archive_timeout: float = 60.0
     #: An archived copy older than this many days says nothing about the page today.
@@ -136,6 +139,7 @@ _PARSERS: dict[str, _Parser] = {
     "confirm-after": _whole_number(1),
     "blocked-after": _whole_number(1),
     "timeout": _positive_float,
+    "deadline": _positive_float,
     "archive-timeout": _positive_float,
     "archive-max-age-days": _whole_number(1),
     "retries": _whole_number(0),

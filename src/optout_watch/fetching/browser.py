@@ -12,8 +12,9 @@ the fetcher's user agent. Images, media and fonts are never requested. After the
 for the network to fall idle, at most the fetch timeout either way, then takes the HTML.
 
 Limits, as for the plain fetch: each page, from opening its context to reading its HTML back,
-ends within its deadline (`BrowserSettings.deadline`, three times the timeout: for the document,
-for its text, for reading it), whatever its scripts do; closing the context afterwards has a
+ends within its deadline (`BrowserSettings.page_deadline`: three times the timeout, for the
+document, for its text, for reading it, and never past the per-URL deadline), whatever its
+scripts do; closing the context afterwards has a
 short grace of its own. Starting Chromium is not counted: it happens once for the whole run,
 within `launch_timeout`. The HTML read back is at most the plain fetch's byte cap: the page
 measures its document first, stopping as soon as it passes the cap, and a page over it is
@@ -135,15 +136,18 @@ class BrowserSettings:
     max_concurrency: int = DEFAULTS.max_concurrency
     per_host: int = DEFAULTS.per_host
     user_agent: str = DEFAULTS.user_agent
+    deadline: float = DEFAULTS.deadline
+    """Seconds for one URL at most, as for the plain fetch."""
     launch_timeout: float = 30.0
     max_bytes: int = FETCH_DEFAULTS.max_bytes
     """The longest HTML read back from a page (UTF-8 bytes), as the plain fetch's body."""
 
     @property
-    def deadline(self) -> float:
+    def page_deadline(self) -> float:
         """Seconds for one page, every step from opening its context to reading its HTML: the
-        three timeouts, which also bound what has no timeout of its own (making the page)."""
-        return 3 * self.timeout
+        three timeouts, which also bound what has no timeout of its own (making the page), and
+        never more than the per-URL deadline."""
+        return min(3 * self.timeout, self.deadline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +303,7 @@ class Renderer:
         started = self._clock()
         settings = self._settings
         loop = asyncio.get_running_loop()
-        ends_at = loop.time() + settings.deadline
+        ends_at = loop.time() + settings.page_deadline
 
         def step_ms() -> float:
             """The step's timeout: the fetch timeout, or less when the deadline is nearer (at
@@ -340,7 +344,7 @@ class Renderer:
             if isinstance(error, TimeoutError):
                 message = (
                     f"timeout: the browser did not show {request.url} within its deadline of "
-                    f"{settings.deadline:g} s"
+                    f"{settings.page_deadline:g} s"
                 )
             else:
                 text = error.message if isinstance(error, Error) else str(error)

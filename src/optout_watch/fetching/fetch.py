@@ -103,7 +103,7 @@ class FetchSettings:
     """Seconds between two request starts to one host."""
     timeout: float = DEFAULTS.timeout
     """Per request: connect, read, write and pool each."""
-    deadline: float = 60.0
+    deadline: float = DEFAULTS.deadline
     """Per URL, all attempts and hops included: connecting, headers and body alike."""
     max_bytes: int = 5 * 1024 * 1024
     retries: int = DEFAULTS.retries

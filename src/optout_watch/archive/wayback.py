@@ -61,6 +61,12 @@ class ArchivedCopy:
         return self.moment.date().isoformat()
 
     @property
+    def long_day(self) -> str:
+        """`30 November 2026`, as sentences for people write it."""
+        day = self.moment.date()
+        return f"{day.day} {day:%B %Y}"
+
+    @property
     def raw_url(self) -> str:
         return raw_copy_url(self.timestamp, self.original)
 

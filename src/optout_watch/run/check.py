@@ -15,7 +15,7 @@ from optout_watch.errors import ExitCode
 from optout_watch.fetching.browser import Rendered, Renderer, RenderRequest, unavailable
 from optout_watch.fetching.failures import Outcome
 from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
-from optout_watch.fetching.remap import Remap
+from optout_watch.fetching.remap import Remap, apply_remaps
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages import extract
 from optout_watch.pages.labels import Evidence, LabelSighting, LastingEvidence, Suggestion
@@ -100,6 +100,8 @@ class CheckResult:
     stale_snapshots: tuple[str, ...] = ()
     #: By catalogue URL, the archived copy of each broken link (when the archive was asked).
     archived_links: Mapping[str, LastArchivedCopy] = field(default_factory=dict)
+    #: (the archive's address, where `--remap` sent it) of each archived copy read.
+    archive_fetches: tuple[tuple[str, str], ...] = ()
 
     @property
     def snapshots(self) -> tuple[Snapshot, ...]:
@@ -372,7 +374,7 @@ async def run_check(
         )
         archived_links = await _last_archived_copies(probed, next_links, wayback, clock())
     pages = list(watched.values())
-    drafts = [*validation_drafts(validation), *link_drafts(probed), *page_drafts(pages)]
+    drafts = [*validation_drafts(validation), *link_drafts(probed, pages), *page_drafts(pages)]
     # A page read from the archive's copy may advance its findings, but not end them: the
     # copy is not the page of tonight.
     unchecked = frozenset(
@@ -420,4 +422,9 @@ async def run_check(
         rebaselined=bool(rebaseline),
         stale_snapshots=stale,
         archived_links=archived_links,
+        archive_fetches=tuple(
+            (page.archive.copy.raw_url, apply_remaps(page.archive.copy.raw_url, options.remaps))
+            for page in pages
+            if page.archive is not None and page.archive.copy is not None
+        ),
     )

@@ -239,7 +239,7 @@ def watch_archived_copy(
     assert spec is not None, "only watched pages are read from the archive"
 
     def unusable(why: str) -> PageResult:
-        note = f"the web archive's copy of {copy.day} cannot be used: {why}"
+        note = f"the web archive's copy of {copy.long_day} cannot be used: {why}"
         return replace(unread, archive=ArchiveReading(copy, used=False, note=note))
 
     try:
@@ -273,7 +273,7 @@ def watch_archived_copy(
         else:
             sightings[result.label] = result.sighting
         checks.append(LabelCheck(label, result))
-    note = f"seen in the web archive's copy of {copy.day}"
+    note = f"seen in the web archive's copy of {copy.long_day}"
     if left_out:
         note += "; not judged there, as the live page showed them later: " + ", ".join(
             f"« {label} »" for label in left_out

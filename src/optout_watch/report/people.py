@@ -197,3 +197,43 @@ def catalogue_address(link: LinkReport, address: str) -> str:
 def remapped_links(report: ReportView) -> int:
     """How many of the report's links were fetched somewhere else (`--remap`)."""
     return sum(link.fetched_url != link.url for link in report.links)
+
+
+# --- how a page was read, and where a broken link went ------------------------------------------
+
+_READ_WORDS = {"live": "read live", "browser": "read in the browser"}
+
+
+def how_read(page: PageReport) -> str:
+    """How a watched page was read by the check, in a few words: `read live`, `read in the
+    browser`, `seen in the web archive's copy of 3 December 2026`, or `not read (blocked)`
+    (with why the archive's copy could not stand in, when one was asked)."""
+    archive = page.archive
+    if page.read_from == "archive" and archive is not None:
+        return archive.note
+    if page.read_from in _READ_WORDS:
+        return _READ_WORDS[page.read_from]
+    words = f"not read ({page.not_read_because})" if page.not_read_because else "not read"
+    return f"{words}; {archive.note}" if archive is not None else words
+
+
+def label_states(page: PageReport) -> str:
+    """`« Privacy » present, « Data controls » missing`."""
+    return ", ".join(f"« {label.label} » {label.state.replace('_', ' ')}" for label in page.labels)
+
+
+def last_archived_copy(link: LinkReport) -> tuple[str, str | None] | None:
+    """For a broken link the web archive was asked about: its copy closest to the last night
+    the link worked, in words with its date, and its address; or why there is none."""
+    last = link.last_archived_copy
+    if last is None:
+        return None
+    when = (
+        f"the last check that found the link working ({last.last_worked[:10]})"
+        if last.last_worked
+        else "tonight (no check is known to have found the link working)"
+    )
+    if last.archived is None:
+        return f"none to show: {last.note or 'the web archive keeps none'}", None
+    words = f"the web archive's copy of {last.archived.date}, the closest to {when}"
+    return words, last.archived.url

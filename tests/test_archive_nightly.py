@@ -1,0 +1,150 @@
+"""The web archive in the nightly, end to end over loopback (the archive's three addresses
+faked by `tests.fake_archive`, reached through `--remap`): a blocked page judged on its
+archived copy, and a broken link given its last archived copy, in the report, the issues and
+the dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optout_watch._cli import main
+from optout_watch.archive.wayback import timestamp_of
+from tests.fake_archive import FakeArchive
+from tests.fake_github import FakeGitHub
+from tests.loopback import Loopback
+from tests.test_check import CHALLENGE, HELP_PAGE, NOT_FOUND, OK, _catalogue, _page, _run
+
+TOKEN = "ghs_archive-T0KEN"
+REPO = "octo/guide"
+PAGE = "https://help.example.org/privacy"
+FORM = "https://help.example.org/form"
+
+
+def _days_ago(days: int) -> str:
+    """An archive timestamp `days` before now (the check reads the clock)."""
+    return timestamp_of(
+        dt.datetime.now(dt.UTC).replace(hour=4, minute=0, second=0) - dt.timedelta(days=days)
+    )
+
+
+def _long_day(timestamp: str) -> str:
+    day = dt.date(int(timestamp[:4]), int(timestamp[4:6]), int(timestamp[6:8]))
+    return f"{day.day} {day:%B %Y}"
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    with FakeGitHub(token=TOKEN, repo=REPO) as server:
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+        yield server
+
+
+def _archived_check(
+    capsys: pytest.CaptureFixture[str], root: Path, net_url: str, archive: FakeArchive, *extra: str
+) -> tuple[int, dict[str, Any], str]:
+    return _run(
+        capsys, root, net_url, "--archive", "fallback", "--remap", archive.remap,
+        "--confirm-after", "1", "--blocked-after", "1", *extra,
+    )  # fmt: skip
+
+
+def test_a_blocked_page_is_judged_on_its_archived_copy_and_says_so(
+    run_folder: Path, github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _catalogue(run_folder)
+    taken = _days_ago(3)
+    with Loopback() as net:
+        server = net.server(default=OK)
+        server.route("/privacy", CHALLENGE)
+        archive = FakeArchive(net)
+        archive.add(PAGE, taken, HELP_PAGE.format(label="Improve the model for everyone", date="x"))
+        code, report, _ = _archived_check(capsys, run_folder, server.base_url, archive)
+
+    assert archive.requests_to("/web.archive.org/web/") == 1
+    (page,) = report["pages"]
+    assert page["read_from"] == "archive"
+    assert page["not_read_because"] == "blocked"
+    seen = f"seen in the web archive's copy of {_long_day(taken)}"
+    assert page["archive"]["used"] is True
+    assert page["archive"]["note"] == seen
+    assert page["archive"]["archived"]["url"] == f"https://web.archive.org/web/{taken}/{PAGE}"
+    assert [(x["label"], x["state"], x["archive_copy"]) for x in page["labels"]] == [
+        ("Privacy", "present", page["archive"]["archived"]["date"]),
+        ("Improve the model for everyone", "present", page["archive"]["archived"]["date"]),
+    ]
+    assert report["summary"]["pages_read"] == {"archive": 1}
+    assert report["summary"]["pages_not_read"] == {}
+    (blocked,) = [f for f in report["findings"] if f["code"] == "link-blocked"]
+    judged = f"its labels were judged on the web archive's copy of {_long_day(taken)}: 2 of 2"
+    assert judged in blocked["message"]
+    # No snapshot of the page: the copy is not tonight's page.
+    assert not (run_folder / "state" / "snapshots").exists() or not list(
+        (run_folder / "state" / "snapshots").rglob("*.txt")
+    )
+
+    assert main(["issues", "sync", "--report", "report.json", "--repo", REPO]) == 0
+    issues = {issue.title: issue.body or "" for issue in github.ours()}
+    (body,) = [body for title, body in issues.items() if title.startswith("Blocked")]
+    assert f"- Watched page: {seen}\n" in body
+    assert (
+        "- Its labels there: « Privacy » present, « Improve the model for everyone » present\n"
+        in body
+    )
+    assert f"- Archived copy: <https://web.archive.org/web/{taken}/{PAGE}>\n" in body
+    dashboard = github.issues[max(github.issues)].body or ""
+    assert "## How the watched pages were read\n\n1 from the web archive.\n" in dashboard
+    assert f"- <{PAGE}>: {seen}\n" in dashboard
+    assert "127.0.0" not in body + dashboard
+
+
+def test_a_broken_link_names_its_last_archived_copy_and_its_date(
+    run_folder: Path, github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _catalogue(run_folder)
+    worked = _days_ago(10)
+    with Loopback() as net:
+        server = net.server(default=OK)
+        server.route("/privacy", _page())
+        archive = FakeArchive(net)
+        archive.add(FORM, worked, "<title>Form</title><p>Send a request</p>")
+        _, first, _ = _archived_check(capsys, run_folder, server.base_url, archive)
+        assert [link["last_archived_copy"] for link in first["links"]] == [None] * 4
+        server.route("/form", NOT_FOUND)
+        code, report, _ = _archived_check(capsys, run_folder, server.base_url, archive)
+        (run_folder / "night-2.json").write_text(json.dumps(report), encoding="utf-8")
+        # The site's error page, archived since, is the copy closest to that night: none shown.
+        archive.add(FORM, _days_ago(0), NOT_FOUND.body, status=404)
+        _, later, _ = _archived_check(capsys, run_folder, server.base_url, archive)
+
+    assert code == 1
+    (form,) = [link for link in report["links"] if link["url"] == FORM]
+    view = f"https://web.archive.org/web/{worked}/{FORM}"
+    day = f"{worked[:4]}-{worked[4:6]}-{worked[6:8]}"
+    assert form["last_archived_copy"] == {
+        "last_worked": first["started_at"],
+        "archived": {"date": day, "timestamp": worked, "url": view},
+        "note": None,
+    }
+    (still,) = [link for link in later["links"] if link["url"] == FORM]
+    assert still["last_archived_copy"]["last_worked"] == first["started_at"]
+    assert still["last_archived_copy"]["archived"] is None
+    assert "is of an error page (HTTP 404)" in still["last_archived_copy"]["note"]
+
+    assert main(["issues", "sync", "--report", "night-2.json", "--repo", REPO]) == 0
+    (issue,) = [issue for issue in github.ours() if issue.title.startswith("Broken link")]
+    line = (
+        f"- Last archived copy: the web archive's copy of {day}, the closest to the last check "
+        f"that found the link working ({first['started_at'][:10]}): <{view}>\n"
+    )
+    assert line in (issue.body or "")
+    dashboard = github.issues[max(github.issues)].body or ""
+    assert "## Where the broken links went" in dashboard
+    assert f"- <{FORM}>: the web archive's copy of {day}" in dashboard

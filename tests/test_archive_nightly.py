@@ -68,6 +68,7 @@ def test_a_blocked_page_is_judged_on_its_archived_copy_and_says_so(
         archive.add(PAGE, taken, HELP_PAGE.format(label="Improve the model for everyone", date="x"))
         code, report, _ = _archived_check(capsys, run_folder, server.base_url, archive)
 
+    assert code == 0  # a blocked link is a warning
     assert archive.requests_to("/web.archive.org/web/") == 1
     (page,) = report["pages"]
     assert page["read_from"] == "archive"

@@ -22,9 +22,10 @@ from optout_watch.alerts.report_view import (
 )
 from optout_watch.report.people import (
     ReportView,
+    archived_copies_section,
     finding_title,
     how_read,
-    last_archived_copy,
+    reading_section,
     use_name,
 )
 from optout_watch.report.safe_markdown import autolink, code_span, inline
@@ -189,49 +190,6 @@ def _blocked_section(report: ReportView, state: DashboardIssues) -> list[str]:
     ]
 
 
-def reading_totals(report: ReportView) -> str:
-    """`3 read live, 1 in the browser, 1 from the web archive, 1 not read (blocked)`."""
-    summary = report.report.summary
-    words = {"live": "read live", "browser": "in the browser", "archive": "from the web archive"}
-    parts = [f"{count} {words.get(how, how)}" for how, count in summary.pages_read.items()]
-    parts += [f"{count} not read ({why})" for why, count in summary.pages_not_read.items()]
-    return ", ".join(parts)
-
-
-def _reading_section(report: ReportView) -> list[str]:
-    """How the watched pages were read, and each one not read live (a report of a version
-    that did not count them says nothing)."""
-    summary = report.report.summary
-    if not summary.pages_read and not summary.pages_not_read:
-        return []
-    items = [
-        f"- {autolink(page.url)}: {inline(how_read(page))}"
-        for page in report.pages
-        if page.read_from not in (None, "live", "browser")
-    ]
-    return [
-        "## How the watched pages were read",
-        "",
-        f"{inline(reading_totals(report))}.",
-        *(["", *items] if items else []),
-    ]
-
-
-def _archived_copies_section(report: ReportView) -> list[str]:
-    """Where each broken link's page went, as the web archive last kept it."""
-    items = []
-    for link in report.links:
-        if link.outcome != "broken" or (last := last_archived_copy(link)) is None:
-            continue
-        words, url = last
-        items.append(
-            f"- {autolink(link.url)}: {inline(words)}" + (f": {autolink(url)}" if url else "")
-        )
-    if not items:
-        return []
-    return ["## Where the broken links went", "", *items]
-
-
 def _held_back_section(report: ReportView, state: DashboardIssues) -> list[str]:
     if not state.held_back:
         return []
@@ -280,8 +238,8 @@ def dashboard_body(report: ReportView, state: DashboardIssues) -> str:
         _confirmed_section(report, state),
         _awaiting_section(report, state),
         _blocked_section(report, state),
-        _archived_copies_section(report),
-        _reading_section(report),
+        archived_copies_section(report),
+        reading_section(report),
         _held_back_section(report, state),
         _skipped_section(report),
         label_coverage_section(report),

@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from optout_watch._cli import main
+from optout_watch.alerts.pull_request import CiDispatch, proposed_selectors, pull_request_text
+from optout_watch.alerts.report_view import parse_report
 from optout_watch.archive.wayback import timestamp_of
 from tests.fake_archive import FakeArchive
 from tests.fake_github import FakeGitHub
@@ -154,3 +157,40 @@ def test_a_broken_link_names_its_last_archived_copy_and_its_date(
     dashboard = github.issues[max(github.issues)].body or ""
     assert "## Where the broken links went" in dashboard
     assert f"- <{FORM}>: the web archive's copy of {day}" in dashboard
+
+
+def test_a_page_without_select_gets_the_proposed_selector_and_fix_writes_it(
+    run_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _catalogue(run_folder)
+    path = folder / "example-chat.yaml"
+    path.write_text(path.read_text().replace("    select: article\n", ""), encoding="utf-8")
+    with Loopback() as net:
+        server = net.server(default=OK)
+        server.route("/privacy", _page())
+        _, report, _ = _run(capsys, run_folder, server.base_url)
+
+    (page,) = report["pages"]
+    assert page["read_from"] == "live"
+    assert report["summary"]["pages_read"] == {"live": 1}
+    proposal = page["proposed_watch"]
+    assert proposal["select"] == "article"
+    assert 0 < proposal["kept_chars"] < proposal["page_chars"]
+
+    assert main(["fix", "--report", "report.json"]) == 0
+    assert "fixed: selector for https://help.example.org/privacy: select article" in (
+        capsys.readouterr().err
+    )
+    watch = yaml.safe_load(path.read_text())["links"][0]["watch"]
+    assert watch["select"] == "article"
+    assert list(watch)[0] == "select"
+    assert main(["validate"]) == 0
+
+    diff = "+++ b/catalogue/example-chat.yaml\n+    select: article\n"
+    view = parse_report(json.dumps(report))
+    title, body = pull_request_text(
+        view, [], diff, {}, CiDispatch(None, "fixes"), selectors=proposed_selectors(view, diff)
+    )
+    assert title == "Catalogue fixes: 1 proposed selector"
+    assert "- **select:** `article`\n" in body
+    assert "the page as the check of this night read live (`optout-watch inspect`)" in body

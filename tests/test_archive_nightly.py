@@ -17,7 +17,11 @@ import yaml
 from optout_watch._cli import main
 from optout_watch.alerts.pull_request import CiDispatch, proposed_selectors, pull_request_text
 from optout_watch.alerts.report_view import parse_report
-from optout_watch.archive.wayback import timestamp_of
+from optout_watch.archive.wayback import ArchivedCopy, timestamp_of
+from optout_watch.catalogue.targets import ExpectedLabel, RenderMode, Target, Use, WatchSpec
+from optout_watch.pages.labels import LabelSighting
+from optout_watch.run.findings import page_drafts
+from optout_watch.run.watch import PageResult, ReadFrom, watch_archived_copy
 from tests.fake_archive import FakeArchive
 from tests.fake_github import FakeGitHub
 from tests.loopback import Loopback
@@ -183,7 +187,7 @@ def test_a_page_without_select_gets_the_proposed_selector_and_fix_writes_it(
     )
     watch = yaml.safe_load(path.read_text())["links"][0]["watch"]
     assert watch["select"] == "article"
-    assert list(watch)[0] == "select"
+    assert next(iter(watch)) == "select"
     assert main(["validate"]) == 0
 
     diff = "+++ b/catalogue/example-chat.yaml\n+    select: article\n"
@@ -194,3 +198,102 @@ def test_a_page_without_select_gets_the_proposed_selector_and_fix_writes_it(
     assert title == "Catalogue fixes: 1 proposed selector"
     assert "- **select:** `article`\n" in body
     assert "the page as the check of this night read live (`optout-watch inspect`)" in body
+
+
+# --- the copy judged like the live page (pure) ------------------------------------------------
+
+COPY = ArchivedCopy("20261130041512", PAGE, status=200)
+
+
+def _unread(render: RenderMode = "plain", select: str | None = "article") -> PageResult:
+    labels = tuple(
+        ExpectedLabel(label, "p", "catalogue/p.yaml", 9 + n)
+        for n, label in enumerate(("Privacy", "Improve the model for everyone"))
+    )
+    target = Target(
+        url=PAGE,
+        lang="en",
+        uses=(Use("p", "catalogue/p.yaml", 4, "help", "help"),),
+        watch=WatchSpec(select, (), (), labels, render),
+        sign_in_expected=False,
+    )
+    return PageResult(target, checked=False, error="a bot wall", unread_because="blocked")
+
+
+def test_a_label_the_copy_lacks_is_not_judged_when_the_live_page_showed_it_later() -> None:
+    html = HELP_PAGE.format(label="Something else", date="x")
+    history = {
+        "Improve the model for everyone": LabelSighting(
+            "Improve the model for everyone", "2026-11-01T03:00:00Z", "2026-12-02T03:00:00Z"
+        )
+    }
+    page = watch_archived_copy(_unread(), COPY, html, history)
+
+    assert page.read_from is ReadFrom.ARCHIVE
+    assert [(c.result.label, str(c.result.state)) for c in page.labels] == [("Privacy", "present")]
+    assert (
+        page.sightings["Improve the model for everyone"]
+        == history["Improve the model for everyone"]
+    )
+    assert page.sightings["Privacy"].last_seen == "2026-11-30T04:15:12Z"
+    assert page.archive is not None
+    assert "not judged there, as the live page showed them later: « Improve" in page.archive.note
+    assert [d.code for d in page_drafts([page])] == []
+    assert page.snapshot is None
+    assert page.change is None
+    # Older live evidence than the copy: the copy's word counts.
+    history_before = {
+        "Improve the model for everyone": LabelSighting(
+            "Improve the model for everyone", "2026-11-01T03:00:00Z", "2026-11-20T03:00:00Z"
+        )
+    }
+    later = watch_archived_copy(_unread(), COPY, html, history_before)
+    (missing,) = page_drafts([later])
+    assert missing.code == "label-missing"
+    assert "(in the web archive's copy of 30 November 2026)" in missing.message
+
+
+@pytest.mark.parametrize(
+    ("unread", "html", "why"),
+    [
+        (_unread(), "<html><body><div>Privacy</div></body></html>", "selector 'article'"),
+        (
+            _unread(render="browser", select=None),
+            "<html><body><div id='root'>Loading…</div><script>x()</script></body></html>",
+            "its text is written by scripts the copy does not run",
+        ),
+    ],
+)
+def test_a_copy_the_selector_or_the_scripts_hide_is_unusable(
+    unread: PageResult, html: str, why: str
+) -> None:
+    page = watch_archived_copy(unread, COPY, html, {})
+    assert page.checked is False
+    assert page.read_from is ReadFrom.NOT_READ
+    assert page.archive is not None
+    assert page.archive.used is False
+    assert page.archive.note.startswith("the web archive's copy of 30 November 2026 cannot be used")
+    assert why in page.archive.note
+
+
+def test_a_copy_of_a_bot_wall_is_reported_unusable_and_never_archive_asks_nothing(
+    run_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _catalogue(run_folder)
+    with Loopback() as net:
+        server = net.server(default=OK)
+        server.route("/privacy", CHALLENGE)
+        archive = FakeArchive(net)
+        archive.add(PAGE, _days_ago(2), CHALLENGE.body, status=403)
+        _, never, _ = _run(capsys, run_folder, server.base_url, "--remap", archive.remap)
+        assert archive.server.requests == []
+        _, report, _ = _archived_check(capsys, run_folder, server.base_url, archive)
+
+    assert never["pages"][0]["read_from"] == "not_read"
+    assert never["pages"][0]["archive"] is None
+    assert never["summary"]["pages_not_read"] == {"blocked": 1}
+    (page,) = report["pages"]
+    assert page["read_from"] == "not_read"
+    assert page["archive"]["used"] is False
+    assert "cannot be read" in page["archive"]["note"]
+    assert report["summary"]["pages_not_read"] == {"blocked": 1}

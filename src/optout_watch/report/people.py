@@ -295,7 +295,7 @@ def proposed_selectors_section(report: ReportView) -> list[str]:
         left_out = f"; leaves out {inline('; '.join(proposal.decoys))}" if proposal.decoys else ""
         items.append(
             f"- {autolink(page.url)}: select {code_span(proposal.select)}{remove} "
-            f"(keeps {share:.0%} of the page's text{left_out})"
+            f"(keeps {share:.0%} of the page's text{left_out}; {inline(how_read(page))})"
         )
     if not items:
         return []

@@ -9,7 +9,7 @@ from enum import StrEnum
 from functools import partial
 
 from optout_watch.archive.wayback import ArchivedCopy
-from optout_watch.catalogue.targets import ExpectedLabel, Target
+from optout_watch.catalogue.targets import ExpectedLabel, Target, WatchSpec
 from optout_watch.fetching.browser import Rendered
 from optout_watch.fetching.failures import Outcome
 from optout_watch.pages.diff import TextChange, compare
@@ -183,8 +183,7 @@ def watch_page(
             )
         # Parsed again only if a label's line was replaced (see `assess_labels`).
         inline = partial(inline_texts, html, select=spec.select, remove=spec.remove)
-        if spec.select is None:
-            proposal = inspect_page(html, [label.text for label in spec.expect]).proposal
+        proposal = _proposal(html, spec)
     old = previous.text if previous is not None else None
     change = None
     if old is not None and old != text and not rebaseline:
@@ -284,7 +283,15 @@ def watch_archived_copy(
         labels=tuple(checks),
         sightings=sightings,
         archive=ArchiveReading(copy, used=True, note=note),
+        proposal=_proposal(html, spec),
     )
+
+
+def _proposal(html: str, spec: WatchSpec) -> Proposal | None:
+    """For a page watched without `select`, the block `inspect` proposes from `html`."""
+    if spec.select is not None:
+        return None
+    return inspect_page(html, [label.text for label in spec.expect]).proposal
 
 
 def _browser_problem(rendered: Rendered) -> str | None:

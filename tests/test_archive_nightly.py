@@ -298,3 +298,25 @@ def test_a_copy_of_a_bot_wall_is_reported_unusable_and_never_archive_asks_nothin
     assert page["archive"]["used"] is False
     assert "cannot be read" in page["archive"]["note"]
     assert report["summary"]["pages_not_read"] == {"blocked": 1}
+
+
+@pytest.mark.parametrize("command", ["check", "watch"])
+def test_a_link_that_works_again_forgets_when_it_failed(
+    run_folder: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _catalogue(run_folder)
+
+    def night() -> dict[str, Any]:
+        remap = rf"^https://help\.example\.org/ {server.base_url}/"
+        main([command, "-q", "--retries", "0", "--remap", remap])
+        state = json.loads((run_folder / "state" / "state.json").read_text())
+        return dict(state["links"].get(PAGE, {}))
+
+    with Loopback() as net:
+        server = net.server(default=OK)
+        server.route("/privacy", NOT_FOUND)
+        first = night()
+        assert first["failing_since"] is not None
+        assert night()["failing_since"] == first["failing_since"]
+        server.route("/privacy", _page())
+        assert night().get("failing_since") is None

@@ -393,10 +393,16 @@ async def run_check(
     unrecorded_left = not unrecorded.isdisjoint(stale)
     next_extractor = extractor if options.watch_pages and not unrecorded_left else state.extractor
     if options.only_watched:
+        fetched_urls = {item.target.url for item in probed}
         next_state = State(
             last_run=state.last_run,
             extractor=next_extractor,
-            links={**state.links, **next_links},
+            # The links fetched tonight are remembered as tonight found them (a link that works
+            # again forgets when it failed); the others as they were.
+            links={
+                **{url: m for url, m in state.links.items() if url not in fetched_urls},
+                **next_links,
+            },
             labels=_next_labels(state, watched, set(state.labels) | {t.url for t in targets}),
             findings=state.findings,
         )

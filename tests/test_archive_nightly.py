@@ -25,7 +25,7 @@ from optout_watch.run.findings import page_drafts
 from optout_watch.run.watch import PageResult, ReadFrom, watch_archived_copy
 from tests.fake_archive import FakeArchive
 from tests.fake_github import FakeGitHub
-from tests.loopback import Loopback
+from tests.loopback import Loopback, Reply
 from tests.test_check import CHALLENGE, HELP_PAGE, NOT_FOUND, OK, _catalogue, _page, _run
 
 TOKEN = "ghs_archive-T0KEN"
@@ -320,3 +320,23 @@ def test_a_link_that_works_again_forgets_when_it_failed(
         assert night()["failing_since"] == first["failing_since"]
         server.route("/privacy", _page())
         assert night().get("failing_since") is None
+
+
+def test_the_archives_addresses_in_a_copys_note_are_the_archives_not_the_mirrors(
+    run_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _catalogue(run_folder)
+    taken = _days_ago(2)
+    with Loopback() as net:
+        server = net.server(default=OK)
+        server.route("/privacy", CHALLENGE)
+        archive = FakeArchive(net)
+        archive.add(PAGE, taken, "unused")
+        raw = f"/web.archive.org/web/{taken}id_/{PAGE}"
+        archive.server.route(raw, Reply(302, {"location": "/web.archive.org/account/login"}, b""))
+        archive.server.route("/web.archive.org/account/login", Reply(200, {}, b"<p>Sign in</p>"))
+        _, report, _ = _archived_check(capsys, run_folder, server.base_url, archive)
+
+    note = report["pages"][0]["archive"]["note"]
+    assert "redirected to a sign-in page (https://web.archive.org/account/login)" in note
+    assert "127.0.0" not in json.dumps(report["pages"])

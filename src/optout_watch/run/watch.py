@@ -255,9 +255,7 @@ def watch_archived_copy(
         inline_texts=partial(inline_texts, html, select=spec.select, remove=spec.remove),
     )
     if not text.strip() or (
-        target.watch is not None
-        and target.watch.render == "browser"
-        and all(r.state is not LabelState.PRESENT for r in results)
+        spec.render == "browser" and all(r.state is not LabelState.PRESENT for r in results)
     ):
         return unusable("its text is written by scripts the copy does not run")
     checks, sightings, left_out = [], {}, []

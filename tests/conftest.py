@@ -104,6 +104,16 @@ def write_catalogue_file(tmp_path: Path) -> WriteFile:
     return write
 
 
+#: No test asks the web archive unless it is about the archive (and says `--archive fallback`).
+NO_ARCHIVE = {"OPTOUT_WATCH_ARCHIVE": "never"}
+
+
+@pytest.fixture(autouse=True)
+def _no_archive(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in NO_ARCHIVE.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
 def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working folder for a command run: no GitHub Actions variables, no user settings."""
@@ -111,6 +121,6 @@ def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
     for name in list(os.environ):
-        if name.startswith("OPTOUT_WATCH_"):
+        if name.startswith("OPTOUT_WATCH_") and name not in NO_ARCHIVE:
             monkeypatch.delenv(name)
     return tmp_path

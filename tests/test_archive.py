@@ -251,9 +251,11 @@ def test_the_freshest_copy_stands_in_for_a_page_not_read_live() -> None:
     assert fallback.page is not None
     assert fallback.page.usable
     assert fallback.page.result.body == b"<p>November</p>"
-    assert fallback.note == "seen in the web archive's copy of 2026-11-30"
+    assert fallback.note == "seen in the web archive's copy of 30 November 2026"
     assert too_old.page is None
-    assert too_old.note == ("the web archive's freshest copy is of 2026-11-30, older than 5 days")
+    assert too_old.note == (
+        "the web archive's freshest copy is of 30 November 2026, older than 5 days"
+    )
 
 
 def test_an_archived_bot_wall_is_judged_like_a_live_one() -> None:
@@ -266,5 +268,5 @@ def test_an_archived_bot_wall_is_judged_like_a_live_one() -> None:
 
     assert fallback.page is not None
     assert not fallback.page.usable
-    assert fallback.note.startswith("the web archive's copy of 2026-12-01 cannot be read: ")
+    assert fallback.note.startswith("the web archive's copy of 1 December 2026 cannot be read: ")
     assert (nothing.page, nothing.note) == (None, "the web archive keeps no copy of the page")

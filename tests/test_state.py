@@ -174,5 +174,19 @@ def test_a_format_2_state_is_read_and_a_missing_label_keeps_its_evidence(tmp_pat
     memory = LabelMemory(first_seen="t0", last_seen="t0", evidence=evidence)
     save_state(tmp_path, State(labels={"https://a.example/p": {"Old name": memory}}))
     again = load_state(tmp_path)
-    assert again.format_version == STATE_FORMAT_VERSION == 3
+    assert again.format_version == STATE_FORMAT_VERSION == 4
     assert again.labels["https://a.example/p"]["Old name"].evidence == evidence
+
+
+def test_a_format_3_state_is_read_and_its_links_keep_their_validators(tmp_path: Path) -> None:
+    links = {"https://a.example/p": {"etag": '"v1"'}}
+    (tmp_path / STATE_FILE).write_text(
+        json.dumps({"format_version": 3, "last_run": "t1", "links": links})
+    )
+    state = load_state(tmp_path)
+    assert state.links["https://a.example/p"] == LinkMemory(etag='"v1"')
+    failing = LinkMemory(etag='"v1"', failing_since="t2", last_worked="t1")
+    save_state(tmp_path, State(links={"https://a.example/p": failing}))
+    again = load_state(tmp_path)
+    assert again.format_version == STATE_FORMAT_VERSION
+    assert again.links["https://a.example/p"] == failing

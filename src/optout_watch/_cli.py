@@ -402,7 +402,15 @@ def _network_options() -> argparse.ArgumentParser:
 
 
 def _state_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the runs that remember (`check`, `watch`)."""
     parser.add_argument("--state", type=Path, metavar="DIR", help="state folder (default state/)")
+    # (`dest` differs from the setting's name: `inspect --archive` is a flag of its own.)
+    parser.add_argument(
+        "--archive", dest="archive_mode", metavar="never|fallback",
+        help="read a watched page the check cannot read live from the web archive's freshest "
+        "copy, and give a broken link its last archived copy (fallback, the default), or never "
+        "ask the archive",
+    )  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -416,6 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         options = {name.replace("_", "-"): getattr(args, name, None) for name in _SETTING_OPTIONS}
+        options["archive"] = getattr(args, "archive_mode", None)
         settings = load_settings(
             getattr(args, "config", None), cwd=Path.cwd(), environ=os.environ, options=options
         )

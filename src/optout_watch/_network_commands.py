@@ -13,6 +13,7 @@ from pathlib import Path
 
 from optout_watch._commands import validate_catalogue
 from optout_watch._streams import Streams
+from optout_watch.archive.wayback import Wayback, archive_fetch_settings, archive_hosts
 from optout_watch.catalogue.targets import CataloguePlatform, Target, collect_targets
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
@@ -101,7 +102,9 @@ def _execute(
     options: CheckOptions,
     streams: Streams,
 ) -> CheckResult:
-    policy = AddressPolicy(remapped_hosts((t.url for t in targets), options.remaps))
+    policy = AddressPolicy(
+        remapped_hosts((t.url for t in targets), options.remaps) | archive_hosts(options.remaps)
+    )
     done: list[CheckResult] = []
     # Chromium starts only if a page needs it; the renderer says afterwards if none could.
     missing: list[str] = []
@@ -111,14 +114,16 @@ def _execute(
         # may show a coroutine's return value, and this one holds the whole run.
         async with (
             Fetcher(_fetch_settings(settings), address_policy=policy) as fetcher,
+            Fetcher(archive_fetch_settings(settings), address_policy=policy) as archive,
             Renderer(_browser_settings(settings), address_policy=policy) as renderer,
         ):
+            wayback = Wayback(archive, options.remaps) if options.archive == "fallback" else None
             done.append(
                 await run_check(
                     targets, validation, state, store.read if store else lambda _: None,
                     fetcher, options=options, clock=lambda: dt.datetime.now(dt.UTC),
                     on_result=advance, renderer=renderer,
-                    on_rendered=shown if streams.verbose else None,
+                    on_rendered=shown if streams.verbose else None, wayback=wayback,
                 )
             )  # fmt: skip
             if renderer.unavailable is not None:
@@ -243,6 +248,8 @@ def run_check_command(args: argparse.Namespace, settings: Settings, streams: Str
         ),
         remaps=_remaps(args),
         render=settings.render,
+        archive=settings.archive,
+        archive_max_age_days=settings.archive_max_age_days,
     )
     return _stateful_run(args, settings, streams, options)
 
@@ -253,6 +260,8 @@ def run_watch_command(args: argparse.Namespace, settings: Settings, streams: Str
         remaps=_remaps(args),
         only_watched=True,
         render=settings.render,
+        archive=settings.archive,
+        archive_max_age_days=settings.archive_max_age_days,
     )
     return _stateful_run(args, settings, streams, options)
 

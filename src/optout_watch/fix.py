@@ -1,11 +1,14 @@
 """`optout-watch fix`: the catalogue edits that a check's confirmed findings call for.
 
-Two kinds of finding carry a fix:
+Two kinds of finding carry a fix, and one observation of the check:
 
 - `link-moved`: the link's URL becomes the final URL of the permanent redirect (the report's
   `links[].new_url`, put back to the catalogue's address when `--remap` fetched a mirror),
   wherever the catalogue uses the old one (`links[].url`, `sources[].url`). Refused when the new
   URL is no deep link: a home page or a sign-in page (the judge's own tests, `fetching/judge.py`).
+- a proposed selector: for a page watched without `select`, the report's `pages[].proposed_watch`
+  (what `optout-watch inspect` proposes from the page as the check read it) becomes the first
+  keys of the link's `watch` (`select`, and `remove` unless the link has its own).
 - `label-missing`: when the report's best suggestion is backed by the page's diff (its `why`
   is "replaced the label's line") or scores at least `min_score` (default
   `DEFAULT_MIN_SCORE`, 0.85), the label is replaced in the page link's `watch.expect`, in the
@@ -30,11 +33,11 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from optout_watch.alerts.report_view import ReportedFinding, ReportView
+from optout_watch.alerts.report_view import ReportedFinding, ReportedPage, ReportView
 from optout_watch.catalogue.edit import (
     Edit,
     EditError,
@@ -43,6 +46,7 @@ from optout_watch.catalogue.edit import (
     append_to_list,
     apply_edits,
     compose,
+    prepend_to_mapping,
     replace_scalar,
 )
 from optout_watch.catalogue.loader import LoadError, parse_document
@@ -60,6 +64,8 @@ from optout_watch.severity import Severity
 #: report that confirms a rename still has it (`pages.labels.LastingEvidence`).
 DEFAULT_MIN_SCORE = 0.85
 FIXABLE_CODES = ("link-moved", "label-missing")
+#: The code of a fix made from a page's proposed selector (no finding: an observation).
+SELECT_PROPOSED = "select-proposed"
 
 _SPACES = "[ \u00a0\u202f]?"
 _OPENING = "“«\"‘'"
@@ -85,6 +91,8 @@ class Fix:
     def summary(self) -> str:
         if self.code == "link-moved":
             return f"moved link: {self.old} → {self.new}"
+        if self.code == SELECT_PROPOSED:
+            return f"selector for {self.url}: select {self.new}"
         return (
             f"renamed label on {self.url}: “{self.old}” → “{self.new}” ({self.score}, {self.why})"
         )
@@ -92,13 +100,18 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    finding: ReportedFinding
+    code: str
+    #: The label or the URL the fix was for.
+    what: str | None
     reason: str
+
+    @classmethod
+    def of(cls, finding: ReportedFinding, reason: str) -> Refusal:
+        return cls(finding.code, finding.label if finding.label else finding.url, reason)
 
     @property
     def summary(self) -> str:
-        what = self.finding.label if self.finding.label else self.finding.url
-        return f"no fix for {self.finding.code} ({what}): {self.reason}"
+        return f"no fix for {self.code} ({self.what}): {self.reason}"
 
 
 @dataclass(slots=True)
@@ -152,20 +165,74 @@ def plan_fixes(
             else:
                 fix, texts = _label_fix(report, finding, plan.after, min_score)
         except EditError as error:
-            plan.refused.append(Refusal(finding, str(error)))
+            plan.refused.append(Refusal.of(finding, str(error)))
             continue
-        if fix is None:  # already made (a second run on the same report)
+        _take(plan, fix, texts, check, Refusal.of(finding, ""))
+    for page in report.pages:
+        if page.proposed_watch is None:
             continue
-        if check is not None:
-            errors = check(plan.after, {**plan.after, **texts})
-            if errors:
-                plan.refused.append(
-                    Refusal(finding, "the edit would not validate: " + "; ".join(errors))
-                )
-                continue
-        plan.after.update(texts)
-        plan.fixes.append(fix)
+        refusal = Refusal(SELECT_PROPOSED, page.url, "")
+        try:
+            fix, texts = _selector_fix(page, plan.after)
+        except EditError as error:
+            plan.refused.append(replace(refusal, reason=str(error)))
+            continue
+        _take(plan, fix, texts, check, refusal)
     return plan
+
+
+def _take(
+    plan: FixPlan,
+    fix: Fix | None,
+    texts: dict[str, str],
+    check: Checker | None,
+    refusal: Refusal,
+) -> None:
+    """Add the fix to the plan, unless it is already made (a second run on the same report)
+    or adds a validation error (then `refusal` says so)."""
+    if fix is None:
+        return
+    if check is not None:
+        errors = check(plan.after, {**plan.after, **texts})
+        if errors:
+            reason = "the edit would not validate: " + "; ".join(errors)
+            plan.refused.append(replace(refusal, reason=reason))
+            return
+    plan.after.update(texts)
+    plan.fixes.append(fix)
+
+
+# --- proposed selectors -----------------------------------------------------------------------
+
+
+def _selector_fix(
+    page: ReportedPage, files: Mapping[str, str]
+) -> tuple[Fix | None, dict[str, str]]:
+    """The page's proposed `select` (and `remove`) written into each link watching it
+    without `select`."""
+    proposal = page.proposed_watch
+    assert proposal is not None
+    texts: dict[str, str] = {}
+    for name, text in files.items():
+        edits = []
+        for index, link in enumerate(_list(_data(name, text), "links")):
+            watch = link.get("watch") if isinstance(link, dict) else None
+            if link.get("url") != page.url or not isinstance(watch, dict) or "select" in watch:
+                continue
+            entries: dict[str, str | Sequence[str]] = {"select": proposal.select}
+            if proposal.remove and "remove" not in watch:
+                entries["remove"] = proposal.remove
+            edits.append((("links", index, "watch"), entries))
+        if edits:
+            root = compose(text)
+            texts[name] = apply_edits(
+                text, [prepend_to_mapping(text, root, path, entries) for path, entries in edits]
+            )
+    if not texts:
+        return None, {}
+    platform = page.platforms[0] if page.platforms else ""
+    fix = Fix(SELECT_PROPOSED, "", platform, "", proposal.select, page.url, files=tuple(texts))
+    return fix, texts
 
 
 # --- moved links ------------------------------------------------------------------------------

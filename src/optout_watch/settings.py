@@ -27,6 +27,10 @@ ENV_PREFIX = "OPTOUT_WATCH_"
 #: `render: browser`, `never` none, `always` all of them.
 RenderSetting = Literal["auto", "never", "always"]
 RENDER_SETTINGS: tuple[RenderSetting, ...] = ("auto", "never", "always")
+#: Whether a watched page that cannot be read live is read from the web archive's copy
+#: (`fallback`), and a broken link given its last archived copy; `never` asks no archive.
+ArchiveSetting = Literal["never", "fallback"]
+ARCHIVE_SETTINGS: tuple[ArchiveSetting, ...] = ("never", "fallback")
 
 
 class ConfigError(OptoutWatchError):
@@ -56,6 +60,8 @@ class Settings:
     archive_timeout: float = 60.0
     #: An archived copy older than this many days says nothing about the page today.
     archive_max_age_days: int = 30
+    #: When the web archive is asked (see `ArchiveSetting`).
+    archive: ArchiveSetting = "fallback"
     #: Extra attempts after the first, for failures worth retrying.
     retries: int = 3
     max_concurrency: int = 16
@@ -110,11 +116,14 @@ def _text(value: Any, where: str) -> str:
     return value
 
 
-def _render(value: Any, where: str) -> RenderSetting:
-    for choice in RENDER_SETTINGS:
-        if isinstance(value, str) and value.strip() == choice:
-            return choice
-    raise ConfigError(f"{where}: expected one of {', '.join(RENDER_SETTINGS)}, got {value!r}")
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any, str], Any]:
+    def parse(value: Any, where: str) -> str:
+        for choice in choices:
+            if isinstance(value, str) and value.strip() == choice:
+                return choice
+        raise ConfigError(f"{where}: expected one of {', '.join(choices)}, got {value!r}")
+
+    return parse
 
 
 def _path(value: Any, where: str) -> Path:
@@ -146,7 +155,8 @@ _PARSERS: dict[str, _Parser] = {
     "max-concurrency": _whole_number(1),
     "per-host": _whole_number(1),
     "user-agent": _text,
-    "render": _render,
+    "render": _one_of(RENDER_SETTINGS),
+    "archive": _one_of(ARCHIVE_SETTINGS),
     "chromium": _path,
 }
 _PATH_KEYS = {"catalogue", "state", "chromium"}

@@ -20,7 +20,14 @@ from optout_watch.alerts.report_view import (
     ReportedPlatform,
     platforms_of,
 )
-from optout_watch.report.people import ReportView, finding_title, use_name
+from optout_watch.report.people import (
+    ReportView,
+    archived_copies_section,
+    finding_title,
+    how_read,
+    reading_section,
+    use_name,
+)
 from optout_watch.report.safe_markdown import autolink, code_span, inline
 
 DASHBOARD_TITLE = "optout-watch dashboard"
@@ -170,6 +177,9 @@ def _blocked_section(report: ReportView, state: DashboardIssues) -> list[str]:
                 f"blocked in {finding.streak} checks in a row; an issue opens at "
                 f"{finding.runs_needed}"
             )
+        page = report.page(link.url)
+        if page is not None and page.archive is not None:
+            progress += f"; the watched page: {inline(how_read(page))}"
         items.append(f"- {names}: {autolink(link.url)}: {progress}")
     return [
         "## Blocked links that need a person",
@@ -228,6 +238,8 @@ def dashboard_body(report: ReportView, state: DashboardIssues) -> str:
         _confirmed_section(report, state),
         _awaiting_section(report, state),
         _blocked_section(report, state),
+        archived_copies_section(report),
+        reading_section(report),
         _held_back_section(report, state),
         _skipped_section(report),
         label_coverage_section(report),

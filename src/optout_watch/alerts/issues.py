@@ -43,6 +43,9 @@ from optout_watch.report.people import (
     LABEL_CODES,
     LINK_CODES,
     ReportView,
+    how_read,
+    label_states,
+    last_archived_copy,
     link_name,
     services,
     use_name,
@@ -313,8 +316,28 @@ def _link_evidence(link: ReportedLink) -> list[str]:
     return lines
 
 
+def _archive_evidence(link: ReportedLink, page: ReportedPage | None) -> list[str]:
+    """What the web archive says of a link the check could not use: the page as its copy
+    shows it, or where a broken link's page went."""
+    lines = []
+    if page is not None and page.archive is not None:
+        lines.append(f"- Watched page: {inline(how_read(page))}")
+        if page.read_from == "archive" and page.labels:
+            lines.append(f"- Its labels there: {inline(label_states(page))}")
+        if page.archive.archived is not None:
+            lines.append(f"- Archived copy: {autolink(page.archive.archived.url)}")
+    if (last := last_archived_copy(link)) is not None:
+        words, url = last
+        lines.append(
+            f"- Last archived copy: {inline(words)}" + (f": {autolink(url)}" if url else "")
+        )
+    return lines
+
+
 def _page_evidence(finding: ReportedFinding, page: ReportedPage) -> list[str]:
     lines = []
+    if page.read_from == "archive":
+        lines.append(f"- Read: {inline(how_read(page))}")
     if not page.checked and page.error:
         lines.append(f"- Page error: {inline(page.error)}")
     label = label_on(page, finding.label) if finding.label else None
@@ -360,6 +383,7 @@ def _evidence(finding: ReportedFinding, report: ReportView) -> list[str]:
     lines = []
     if finding.code in LINK_CODES and link is not None:
         lines += _link_evidence(link)
+        lines += _archive_evidence(link, page)
     else:
         lines.append(f"- The check says: {inline(finding.message)}")
     if finding.code in LABEL_CODES | PAGE_CODES and page is not None:

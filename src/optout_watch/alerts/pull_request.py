@@ -37,10 +37,16 @@ import httpx
 
 from optout_watch.alerts.github import GitHubClient, GitHubError
 from optout_watch.alerts.issues import TRACKING_LABEL, read_markers
-from optout_watch.alerts.report_view import ReportedFinding, ReportError, ReportView, load_report
+from optout_watch.alerts.report_view import (
+    ReportedFinding,
+    ReportedPage,
+    ReportError,
+    ReportView,
+    load_report,
+)
 from optout_watch.alerts.sync import read_settings
 from optout_watch.errors import ExitCode, UsageError
-from optout_watch.report.people import catalogue_address, finding_title
+from optout_watch.report.people import catalogue_address, finding_title, how_read
 from optout_watch.report.safe_markdown import code_block, code_span, inline, one_line
 
 DEFAULT_BRANCH = "optout-watch/fixes"
@@ -114,6 +120,40 @@ def changes(report: ReportView, diff: str) -> list[Change]:
     return found
 
 
+def proposed_selectors(report: ReportView, diff: str) -> list[ReportedPage]:
+    """The report's pages whose proposed `select` the diff writes."""
+    _, added = _changed_lines(diff)
+    return [
+        page
+        for page in report.pages
+        if page.proposed_watch is not None
+        and any("select:" in line and page.proposed_watch.select in line for line in added)
+    ]
+
+
+def _selector_text(page: ReportedPage) -> list[str]:
+    """A proposed selector, with the evidence a reviewer weighs it by."""
+    proposal = page.proposed_watch
+    assert proposal is not None
+    share = proposal.kept_chars / proposal.page_chars if proposal.page_chars else 0.0
+    lines = [
+        f"### Proposed selector: {inline(page.url)}",
+        "",
+        f"- **select:** {code_span(proposal.select)}",
+    ]
+    if proposal.remove:
+        lines.append(f"- **remove:** {', '.join(code_span(r) for r in proposal.remove)}")
+    lines.append(
+        f"- **evidence:** the page as the check of this night {inline(how_read(page))} "
+        f"(`optout-watch inspect`): it keeps {share:.0%} of the page's text "
+        f"({proposal.kept_chars} of {proposal.page_chars} characters) and every expected "
+        "label"
+        + (f" ({inline(', '.join(label.label for label in page.labels))})" if page.labels else "")
+    )
+    lines += [f"- left out: {inline(decoy)}" for decoy in proposal.decoys]
+    return [*lines, ""]
+
+
 def _excerpt(diff: str, words: Sequence[str]) -> str | None:
     """The lines of a page's diff around the first line naming one of `words`."""
     lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++", "@@"))]
@@ -150,12 +190,15 @@ def pull_request_text(
     diff: str,
     issues: Mapping[str, int],
     ci: CiDispatch,
+    *,
+    selectors: Sequence[ReportedPage] = (),
 ) -> tuple[str, str]:
     """The title and the description of the fix pull request, for a reviewer."""
     labels = sum(change.finding.code == "label-missing" for change in found)
     links = len(found) - labels
     parts = [f"{labels} renamed label{'s' * (labels != 1)}"] * bool(labels)
     parts += [f"{links} moved link{'s' * (links != 1)}"] * bool(links)
+    parts += [f"{len(selectors)} proposed selector{'s' * (len(selectors) != 1)}"] * bool(selectors)
     title = one_line("Catalogue fixes: " + (", ".join(parts) or "catalogue edits"), TITLE_LIMIT)
     lines = [
         f"The nightly check of {inline(report.started_at)} confirmed these problems; this pull "
@@ -180,7 +223,9 @@ def pull_request_text(
         if change.page_excerpt:
             lines += ["", "The page's diff:", "", code_block(change.page_excerpt, "diff")]
         lines.append("")
-    if not found:
+    for page in selectors:
+        lines += _selector_text(page)
+    if not found and not selectors:
         lines += ["No confirmed finding of the report matches these edits.", ""]
     lines += [
         "<details><summary>The catalogue's diff</summary>",
@@ -274,7 +319,8 @@ def sync_pull_request(
                 else:
                     ci = _dispatch(client, ci)
             title, body = pull_request_text(report, changes(report, diff), diff,
-                                            _issue_numbers(client), ci)  # fmt: skip
+                                            _issue_numbers(client), ci,
+                                            selectors=proposed_selectors(report, diff))  # fmt: skip
             if dry_run:
                 out.write(f"{title}\n\n{body}")
             elif pulls:

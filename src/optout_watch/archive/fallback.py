@@ -53,13 +53,14 @@ async def archived_stand_in(
     if not fresh_enough(copy, now, max_age_days):
         return Fallback(
             None,
-            f"the web archive's freshest copy is of {copy.day}, older than {max_age_days} days",
+            f"the web archive's freshest copy is of {copy.long_day}, "
+            f"older than {max_age_days} days",
         )
     [result] = await wayback.read([copy])
     verdict = judge(result, sign_in_expected=sign_in_expected)
     page = ArchivedPage(copy, result, verdict)
     if not page.usable:
         return Fallback(
-            page, f"the web archive's copy of {copy.day} cannot be read: {verdict.reason}"
+            page, f"the web archive's copy of {copy.long_day} cannot be read: {verdict.reason}"
         )
-    return Fallback(page, f"seen in the web archive's copy of {copy.day}")
+    return Fallback(page, f"seen in the web archive's copy of {copy.long_day}")

@@ -61,8 +61,24 @@ class ArchivedCopy:
         return self.moment.date().isoformat()
 
     @property
+    def long_day(self) -> str:
+        """`30 November 2026`, as sentences for people write it."""
+        day = self.moment.date()
+        return f"{day.day} {day:%B %Y}"
+
+    @property
     def raw_url(self) -> str:
         return raw_copy_url(self.timestamp, self.original)
+
+    @property
+    def view_url(self) -> str:
+        """The copy as people browse it, with the archive's toolbar."""
+        return f"{COPY_PREFIX}{self.timestamp}/{self.original}"
+
+    @property
+    def usable_status(self) -> bool:
+        """The site answered the archive's crawler with the page, not an error."""
+        return self.status is None or self.status < 400
 
 
 # --- addresses and parsing (pure) --------------------------------------------------------------

@@ -244,6 +244,29 @@ def append_to_list(text: str, root: Node, mapping_path: JsonPath, key: str,
     return Edit(end, end, block)
 
 
+def prepend_to_mapping(
+    text: str, root: Node, mapping_path: JsonPath, entries: Mapping[str, str | Sequence[str]]
+) -> Edit:
+    """The edit that writes `entries` (strings, or lists of strings as block lists) as the
+    first keys of the block mapping at `mapping_path`, at its keys' indentation."""
+    mapping = node_at(root, mapping_path)
+    if not isinstance(mapping, MappingNode) or mapping.flow_style or not mapping.value:
+        raise EditError(f"{format_path(mapping_path)} is not a block mapping; edit it by hand")
+    first = mapping.value[0][0].start_mark
+    start = _line_starts(text)[first.line]
+    if text[start : start + first.column].strip():
+        raise EditError(f"{format_path(mapping_path)} does not start on a line of its own")
+    indent = " " * first.column
+    lines = []
+    for key, value in entries.items():
+        if isinstance(value, str):
+            lines.append(f"{indent}{key}: {_render_value(value)}")
+        else:
+            lines.append(f"{indent}{key}:")
+            lines += [f"{indent}  - {_render_value(item)}" for item in value]
+    return Edit(start, start, "\n".join(lines) + "\n")
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """`text` with every edit made; edits may not overlap (insertions at one point keep their
     order)."""

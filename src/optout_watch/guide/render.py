@@ -415,7 +415,30 @@ def _notes(
         elif outcome == "error":
             problems.append(Note("warning", words["fresh_error"].format(link=name, date=when)))
         problems += _label_notes(report, link.url, when, lang)
+        problems += page_reading_notes(report, link.url, name, lang)
     return notes + checked[:1] + problems
+
+
+#: A page read from the web archive's copy (kept beside the one function using it).
+_ARCHIVE_READING: dict[Lang, str] = {
+    "fr": "La page {link} n’a pas pu être lue directement : ses libellés ont été vérifiés sur "
+    "la copie qu’en garde la Wayback Machine, datée du {date}.",
+    "en": "The page {link} could not be read directly: its labels were checked on the "
+    "Wayback Machine's copy of {date}.",
+}
+
+
+def page_reading_notes(report: ReportView, url: str, name: str, lang: Lang) -> list[Note]:
+    """How the last check read the watched page `url` (named `name`), when the guide must say
+    it: from the web archive's copy, and of which day. Nothing for a page read live or in the
+    browser (a page not read at all has its link's note), nor for a report that does not say
+    (`pages[].read_from`)."""
+    page = report.page(url)
+    archived = page.archive.archived if page is not None and page.archive is not None else None
+    if page is None or page.read_from != "archive" or archived is None:
+        return []
+    day = long_date(dt.date.fromisoformat(archived.date), lang)
+    return [Note("info", _ARCHIVE_READING[lang].format(link=name, date=day))]
 
 
 def _label_notes(report: ReportView, url: str, when: str, lang: Lang) -> list[Note]:

@@ -14,27 +14,32 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from optout_watch import __version__
+from optout_watch.archive.wayback import ArchivedCopy
 from optout_watch.catalogue.coverage import coverage_by_language, label_decisions
 from optout_watch.catalogue.targets import CataloguePlatform, Target
 from optout_watch.fetching.failures import Outcome
 from optout_watch.fetching.remap import MirrorMap
 from optout_watch.report.model import (
     REPORT_FORMAT_VERSION,
+    ArchivedCopyReport,
+    ArchiveReadingReport,
     Finding,
     HopReport,
     LabelCoverage,
     LabelReport,
+    LastArchivedCopyReport,
     LinkReport,
     Location,
     PageReport,
     PlatformInfo,
+    ProposalReport,
     Report,
     Summary,
 )
-from optout_watch.run.check import CheckResult
+from optout_watch.run.check import CheckResult, LastArchivedCopy
 from optout_watch.run.findings import Evidence, TrackedFinding, count_confirmed
 from optout_watch.run.probe import Probed
-from optout_watch.run.watch import PageResult
+from optout_watch.run.watch import ArchiveReading, PageResult, ReadFrom
 from optout_watch.severity import Severity
 
 EvidenceValue = str | int | float | list[str] | None
@@ -56,7 +61,57 @@ def _locations(target: Target) -> list[Location]:
 _NO_MIRRORS = MirrorMap(())
 
 
-def link_report(probed: Probed, mirrors: MirrorMap) -> LinkReport:
+def archived_copy_report(copy: ArchivedCopy, mirrors: MirrorMap) -> ArchivedCopyReport:
+    """The copy, its web-view address put back to the archive's own if `--remap` sent the
+    archive's addresses to a mirror."""
+    return ArchivedCopyReport(
+        date=copy.day, timestamp=copy.timestamp, url=mirrors.text(copy.view_url)
+    )
+
+
+def _last_archived_copy(
+    last: LastArchivedCopy | None, url: str, mirrors: MirrorMap
+) -> LastArchivedCopyReport | None:
+    if last is None:
+        return None
+    return LastArchivedCopyReport(
+        last_worked=last.last_worked,
+        archived=archived_copy_report(last.copy, mirrors) if last.copy is not None else None,
+        note=mirrors.text(last.note, url) if last.note else None,
+    )
+
+
+def _archive_reading(
+    reading: ArchiveReading | None, url: str, mirrors: MirrorMap
+) -> ArchiveReadingReport | None:
+    if reading is None:
+        return None
+    return ArchiveReadingReport(
+        archived=archived_copy_report(reading.copy, mirrors) if reading.copy is not None else None,
+        used=reading.used,
+        note=mirrors.text(reading.note, url),
+    )
+
+
+def _proposal(page: PageResult) -> ProposalReport | None:
+    proposal = page.proposal
+    if proposal is None:
+        return None
+    return ProposalReport(
+        select=proposal.select,
+        remove=list(proposal.remove),
+        kept_chars=proposal.kept_chars,
+        page_chars=proposal.page_chars,
+        decoys=[
+            f"« {d.label} » in {d.where}" + (" (removed)" if d.removed else "")
+            for d in proposal.decoys
+        ],
+    )
+
+
+def link_report(
+    probed: Probed, mirrors: MirrorMap, last_archived_copy: LastArchivedCopy | None = None
+) -> LinkReport:
     result, verdict, url = probed.result, probed.verdict, probed.target.url
 
     def put_back(text: str) -> str:
@@ -79,6 +134,7 @@ def link_report(probed: Probed, mirrors: MirrorMap) -> LinkReport:
         elapsed_ms=result.elapsed_ms,
         uses=_locations(probed.target),
         failure=verdict.failure,
+        last_archived_copy=_last_archived_copy(last_archived_copy, url, mirrors),
     )
 
 
@@ -86,6 +142,11 @@ def page_report(page: PageResult, mirrors: MirrorMap = _NO_MIRRORS) -> PageRepor
     """The report of a page, located at the first catalogue entry that names it; each label at
     the entry that expects it."""
     first = page.target.uses[0]
+    copy_day = (
+        page.archive.copy.day
+        if page.read_from is ReadFrom.ARCHIVE and page.archive and page.archive.copy
+        else None
+    )
     return PageReport(
         url=page.target.url,
         lang=page.target.lang,
@@ -104,10 +165,17 @@ def page_report(page: PageResult, mirrors: MirrorMap = _NO_MIRRORS) -> PageRepor
                 suggestions=list(check.result.suggestions),
                 file=check.expected.file,
                 line=check.expected.line,
-                last_seen=check.result.sighting.last_seen,
+                last_seen=page.sightings[check.result.label].last_seen
+                if check.result.label in page.sightings
+                else check.result.sighting.last_seen,
+                archive_copy=copy_day,
             )
             for check in page.labels
         ],
+        read_from=str(page.read_from),
+        not_read_because=page.unread_because,
+        archive=_archive_reading(page.archive, page.target.url, mirrors),
+        proposed_watch=_proposal(page),
     )
 
 
@@ -162,6 +230,16 @@ def _summary(
         confirmed_warnings=count_confirmed(findings, Severity.WARNING),
         outage=result.outage,
         exit_code=int(result.exit_code),
+        pages_read=dict(
+            sorted(Counter(p.read_from for p in pages if p.read_from != "not_read").items())
+        ),
+        pages_not_read=dict(
+            sorted(
+                Counter(
+                    p.not_read_because or "unknown" for p in pages if p.read_from == "not_read"
+                ).items()
+            )
+        ),
     )
 
 
@@ -188,8 +266,13 @@ def build_report(
 ) -> Report:
     """The report of one run. `platforms` are the catalogue's platforms that were read;
     `skipped_files` those that could not be."""
-    mirrors = MirrorMap((item.target.url, item.fetched_url) for item in result.links)
-    links = [link_report(item, mirrors) for item in result.links]
+    mirrors = MirrorMap(
+        [*((item.target.url, item.fetched_url) for item in result.links), *result.archive_fetches]
+    )
+    links = [
+        link_report(item, mirrors, result.archived_links.get(item.target.url))
+        for item in result.links
+    ]
     pages = [page_report(page, mirrors) for page in result.pages]
     return Report(
         format_version=REPORT_FORMAT_VERSION,

@@ -18,7 +18,10 @@ from optout_watch.report.model import DiagnosticReport, Finding, Report
 from optout_watch.report.people import (
     LINK_CODES,
     ReportView,
+    archived_copies_section,
     finding_title,
+    proposed_selectors_section,
+    reading_section,
     remapped_links,
     services,
 )
@@ -189,6 +192,9 @@ class MarkdownFormat:
             _needs_action_section(view),
             _awaiting_section(view),
             _changed_pages_section(view, self._diff_limit),
+            "\n".join(archived_copies_section(view)),
+            "\n".join(reading_section(view)),
+            "\n".join(proposed_selectors_section(view)),
             _validation_section(report.validation),
         ]
         return "\n\n".join(section for section in sections if section) + "\n"

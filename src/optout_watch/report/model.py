@@ -61,6 +61,28 @@ class Location(_Model):
     title: str | None = Field(None, description="The link's title, when the catalogue gives one.")
 
 
+class ArchivedCopyReport(_Model):
+    """A copy the public web archive keeps of a page."""
+
+    date: str = Field(description="The day the archive took it (YYYY-MM-DD, UTC).")
+    timestamp: str = Field(pattern="^[0-9]{14}$", description="As the archive writes it.")
+    url: str = Field(
+        description="The copy as people browse it: https://web.archive.org/web/<timestamp>/<url>."
+    )
+
+
+class LastArchivedCopyReport(_Model):
+    """For a broken link: where the page went, as the web archive last kept it."""
+
+    last_worked: str | None = Field(
+        description="The last check that found the link working (ISO timestamp); null if unknown."
+    )
+    archived: ArchivedCopyReport | None = Field(
+        description="The archive's copy closest to that check (the latest when it is unknown)."
+    )
+    note: str | None = Field(None, description="Why there is no copy, when there is none.")
+
+
 class LinkReport(_Model):
     url: str = Field(description="The URL as the catalogue writes it.")
     fetched_url: str = Field(
@@ -81,6 +103,9 @@ class LinkReport(_Model):
     failure: FetchErrorKind | None = Field(
         None, description="What went wrong when no answer could be judged (none for an answer)."
     )
+    last_archived_copy: LastArchivedCopyReport | None = Field(
+        None, description="For a broken link, when the web archive was asked: its last copy."
+    )
 
 
 class LabelReport(_Model):
@@ -91,6 +116,31 @@ class LabelReport(_Model):
     line: int = Field(ge=1, description="Catalogue line of the expected label.")
     last_seen: str | None = Field(
         None, description="When the page last showed the label (ISO timestamp); null if never."
+    )
+    archive_copy: str | None = Field(
+        None,
+        description="The day of the web archive's copy the label was judged on tonight "
+        "(YYYY-MM-DD); null when judged on the live page.",
+    )
+
+
+class ArchiveReadingReport(_Model):
+    """The web archive's copy asked to stand in for a page that could not be read live."""
+
+    archived: ArchivedCopyReport | None = Field(description="The copy found, if any.")
+    used: bool = Field(description="The copy was read and the page's labels judged on it.")
+    note: str = Field(description="Which copy was read, or why none could stand in.")
+
+
+class ProposalReport(_Model):
+    """The `watch:` block `optout-watch inspect` proposes from the page as read tonight."""
+
+    select: str
+    remove: list[str]
+    kept_chars: int = Field(ge=0, description="Characters of the page's text the block keeps.")
+    page_chars: int = Field(ge=0, description="Characters of the whole page's text.")
+    decoys: list[str] = Field(
+        description="Copies of the labels it leaves out, as `« label » in element`."
     )
 
 
@@ -106,6 +156,23 @@ class PageReport(_Model):
     changed: bool
     diff: str
     labels: list[LabelReport]
+    read_from: str | None = Field(
+        None,
+        pattern="^(live|browser|archive|not_read)$",
+        description="How the page was read tonight: live, in the browser, from the web "
+        "archive's copy (see `archive`), or not at all (see `error`).",
+    )
+    not_read_because: str | None = Field(
+        None,
+        description="Why the page was not read live: the link's outcome (blocked, broken, "
+        "error), `browser` or `selector`.",
+    )
+    archive: ArchiveReadingReport | None = Field(
+        None, description="The web archive's copy, when one was asked to stand in."
+    )
+    proposed_watch: ProposalReport | None = Field(
+        None, description="For a page watched without `select`: the block `inspect` proposes."
+    )
 
 
 class Finding(_Model):
@@ -156,6 +223,14 @@ class Summary(_Model):
     confirmed_warnings: int
     outage: bool
     exit_code: int
+    pages_read: dict[str, int] = Field(
+        default_factory=dict,
+        description="Watched pages by how they were read: live, browser, archive.",
+    )
+    pages_not_read: dict[str, int] = Field(
+        default_factory=dict,
+        description="Watched pages not read at all, by why they were not read live.",
+    )
     label_coverage: list[LabelCoverage] = Field(
         default_factory=list,
         description="Per platform and language, the step labels a watched page checks; when "

@@ -18,7 +18,7 @@ from optout_watch.report.model import (
     PlatformInfo,
     Report,
 )
-from optout_watch.report.safe_markdown import one_line
+from optout_watch.report.safe_markdown import autolink, code_span, inline, one_line
 
 #: Titles stay short enough to scan in a list of issues.
 TITLE_LIMIT = 120
@@ -197,3 +197,112 @@ def catalogue_address(link: LinkReport, address: str) -> str:
 def remapped_links(report: ReportView) -> int:
     """How many of the report's links were fetched somewhere else (`--remap`)."""
     return sum(link.fetched_url != link.url for link in report.links)
+
+
+# --- how a page was read, and where a broken link went ------------------------------------------
+
+_READ_WORDS = {"live": "read live", "browser": "read in the browser"}
+
+
+def how_read(page: PageReport) -> str:
+    """How a watched page was read by the check, in a few words: `read live`, `read in the
+    browser`, `seen in the web archive's copy of 3 December 2026`, or `not read (blocked)`
+    (with why the archive's copy could not stand in, when one was asked)."""
+    archive = page.archive
+    if page.read_from == "archive" and archive is not None:
+        return archive.note
+    if page.read_from in _READ_WORDS:
+        return _READ_WORDS[page.read_from]
+    words = f"not read ({page.not_read_because})" if page.not_read_because else "not read"
+    return f"{words}; {archive.note}" if archive is not None else words
+
+
+def label_states(page: PageReport) -> str:
+    """`« Privacy » present, « Data controls » missing`."""
+    return ", ".join(f"« {label.label} » {label.state.replace('_', ' ')}" for label in page.labels)
+
+
+def last_archived_copy(link: LinkReport) -> tuple[str, str | None] | None:
+    """For a broken link the web archive was asked about: its copy closest to the last night
+    the link worked, in words with its date, and its address; or why there is none."""
+    last = link.last_archived_copy
+    if last is None:
+        return None
+    when = (
+        f"the last check that found the link working ({last.last_worked[:10]})"
+        if last.last_worked
+        else "tonight (no check is known to have found the link working)"
+    )
+    if last.archived is None:
+        return f"none to show: {last.note or 'the web archive keeps none'}", None
+    words = f"the web archive's copy of {last.archived.date}, the closest to {when}"
+    return words, last.archived.url
+
+
+def reading_totals(report: ReportView) -> str:
+    """`3 read live, 1 in the browser, 1 from the web archive, 1 not read (blocked)`."""
+    summary = report.report.summary
+    words = {"live": "read live", "browser": "in the browser", "archive": "from the web archive"}
+    parts = [f"{count} {words.get(how, how)}" for how, count in summary.pages_read.items()]
+    parts += [f"{count} not read ({why})" for why, count in summary.pages_not_read.items()]
+    return ", ".join(parts)
+
+
+def reading_section(report: ReportView) -> list[str]:
+    """Markdown: how the watched pages were read, and each one not read live (a report of a
+    version that did not count them says nothing)."""
+    summary = report.report.summary
+    if not summary.pages_read and not summary.pages_not_read:
+        return []
+    items = [
+        f"- {autolink(page.url)}: {inline(how_read(page))}"
+        for page in report.pages
+        if page.read_from not in (None, "live", "browser")
+    ]
+    return [
+        "## How the watched pages were read",
+        "",
+        f"{inline(reading_totals(report))}.",
+        *(["", *items] if items else []),
+    ]
+
+
+def archived_copies_section(report: ReportView) -> list[str]:
+    """Markdown: where each broken link's page went, as the web archive last kept it."""
+    items = []
+    for link in report.links:
+        if link.outcome != "broken" or (last := last_archived_copy(link)) is None:
+            continue
+        words, url = last
+        items.append(
+            f"- {autolink(link.url)}: {inline(words)}" + (f": {autolink(url)}" if url else "")
+        )
+    if not items:
+        return []
+    return ["## Where the broken links went", "", *items]
+
+
+def proposed_selectors_section(report: ReportView) -> list[str]:
+    """Markdown: for each page watched without `select`, the block `inspect` proposes from
+    the page as read tonight (`optout-watch fix` writes it)."""
+    items = []
+    for page in report.pages:
+        proposal = page.proposed_watch
+        if proposal is None:
+            continue
+        share = proposal.kept_chars / proposal.page_chars if proposal.page_chars else 0.0
+        remove = f", remove {', '.join(map(code_span, proposal.remove))}" if proposal.remove else ""
+        left_out = f"; leaves out {inline('; '.join(proposal.decoys))}" if proposal.decoys else ""
+        items.append(
+            f"- {autolink(page.url)}: select {code_span(proposal.select)}{remove} "
+            f"(keeps {share:.0%} of the page's text{left_out}; {inline(how_read(page))})"
+        )
+    if not items:
+        return []
+    return [
+        "## Proposed selectors",
+        "",
+        "These pages are watched without `select`; `optout-watch fix` writes the proposal.",
+        "",
+        *items,
+    ]

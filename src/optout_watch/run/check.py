@@ -3,15 +3,19 @@ state. The caller does the I/O at both ends (catalogue, state directory, report 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from optout_watch.archive.fallback import archived_stand_in
+from optout_watch.archive.wayback import ArchivedCopy, ArchiveError, Wayback
 from optout_watch.catalogue.targets import Target
 from optout_watch.errors import ExitCode
 from optout_watch.fetching.browser import Rendered, Renderer, RenderRequest, unavailable
+from optout_watch.fetching.failures import Outcome
 from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
-from optout_watch.fetching.remap import Remap
+from optout_watch.fetching.remap import Remap, apply_remaps
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages import extract
 from optout_watch.pages.labels import Evidence, LabelSighting, LastingEvidence, Suggestion
@@ -25,8 +29,16 @@ from optout_watch.run.findings import (
     validation_drafts,
 )
 from optout_watch.run.probe import Probed, probe_targets
-from optout_watch.run.watch import PageResult, readable, shown_by_browser, watch_page
-from optout_watch.settings import DEFAULTS, RenderSetting
+from optout_watch.run.watch import (
+    ArchiveReading,
+    PageResult,
+    ReadFrom,
+    readable,
+    shown_by_browser,
+    watch_archived_copy,
+    watch_page,
+)
+from optout_watch.settings import DEFAULTS, ArchiveSetting, RenderSetting
 from optout_watch.severity import Severity
 from optout_watch.storage.snapshots import Snapshot
 from optout_watch.storage.state import LabelMemory, LinkMemory, RenameMemory, State
@@ -45,6 +57,21 @@ class CheckOptions:
     #: The targets are only the watched pages (`watch`): the findings' streaks are left alone,
     #: since most problems were not looked for.
     only_watched: bool = False
+    #: Whether the web archive is asked (see `settings.ArchiveSetting` and `run_check`).
+    archive: ArchiveSetting = "never"
+    #: The web archive's copy stands in for a page no older than this (see `run_check`).
+    archive_max_age_days: int = DEFAULTS.archive_max_age_days
+
+
+@dataclass(frozen=True, slots=True)
+class LastArchivedCopy:
+    """For a broken link: the web archive's copy closest to the last run the link worked."""
+
+    #: The last run that found the link working (None: unknown, the copy is the latest).
+    last_worked: str | None
+    copy: ArchivedCopy | None
+    #: Why there is no copy, when there is none.
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +98,10 @@ class CheckResult:
     #: The pages with a snapshot of another extractor that could not be read: their snapshots
     #: stay the old extractor's, and are re-baselined on the run that reads them.
     stale_snapshots: tuple[str, ...] = ()
+    #: By catalogue URL, the archived copy of each broken link (when the archive was asked).
+    archived_links: Mapping[str, LastArchivedCopy] = field(default_factory=dict)
+    #: (the archive's address, where `--remap` sent it) of each archived copy read.
+    archive_fetches: tuple[tuple[str, str], ...] = ()
 
     @property
     def snapshots(self) -> tuple[Snapshot, ...]:
@@ -139,19 +170,92 @@ def _evidence_memory(evidence: LastingEvidence | None) -> RenameMemory | None:
     )
 
 
-def _next_links(state: State, probed: Sequence[Probed]) -> dict[str, LinkMemory]:
-    """Validators of the answers that worked; a failed fetch keeps the previous ones."""
+def _next_links(state: State, probed: Sequence[Probed], now: str) -> dict[str, LinkMemory]:
+    """Validators of the answers that worked; a failed fetch keeps the previous ones, and
+    when the link began to fail and the last run before (when it worked, or none is known)."""
     links = {}
     for item in probed:
-        result = item.result
+        result, url = item.result, item.target.url
         worked = result.error is None and result.status is not None and result.status < 400
         if worked and (result.validators.etag or result.validators.last_modified):
-            links[item.target.url] = LinkMemory(
+            links[url] = LinkMemory(
                 etag=result.validators.etag, last_modified=result.validators.last_modified
             )
-        elif not worked and item.target.url in state.links:
-            links[item.target.url] = state.links[item.target.url]
+        elif not worked:
+            before = state.links.get(url) or LinkMemory()
+            if before.failing_since is None:
+                before = before.model_copy(
+                    update={"failing_since": now, "last_worked": state.last_run}
+                )
+            links[url] = before
     return links
+
+
+async def _archive_stand_ins(
+    pages: Mapping[str, PageResult],
+    state: State,
+    wayback: Wayback,
+    *,
+    now: dt.datetime,
+    max_age_days: int,
+) -> dict[str, PageResult]:
+    """Each page not read live whose archived copy may stand in for it, read from that copy
+    (see `run.watch.watch_archived_copy`), or with the reason no copy could."""
+
+    async def stand_in(page: PageResult) -> PageResult:
+        if not page.archive_may_stand_in:
+            return page
+        target = page.target
+        try:
+            fallback = await archived_stand_in(
+                wayback,
+                target.url,
+                now=now,
+                max_age_days=max_age_days,
+                sign_in_expected=target.sign_in_expected,
+            )
+        except ArchiveError as error:
+            note = f"the web archive could not be asked: {error}"
+            return replace(page, archive=ArchiveReading(None, used=False, note=note))
+        found = fallback.page
+        if found is None or not found.usable:
+            copy = found.copy if found is not None else None
+            return replace(page, archive=ArchiveReading(copy, used=False, note=fallback.note))
+        history = _history(state, target.url)
+        return watch_archived_copy(page, found.copy, found.result.text(), history)
+
+    stood_in = await asyncio.gather(*(stand_in(page) for page in pages.values()))
+    return dict(zip(pages, stood_in, strict=True))
+
+
+async def _last_archived_copies(
+    probed: Sequence[Probed], links: Mapping[str, LinkMemory], wayback: Wayback, now: dt.datetime
+) -> dict[str, LastArchivedCopy]:
+    """For each broken link, the archive's copy closest to the last run it worked (the latest
+    copy when that is unknown), if the site then answered with the page."""
+
+    async def last_copy(url: str) -> LastArchivedCopy:
+        last_worked = links[url].last_worked if url in links else None
+        at = dt.datetime.fromisoformat(last_worked) if last_worked else now
+        try:
+            copy = await wayback.closest(url, at)
+        except ArchiveError as error:
+            note = f"the web archive could not be asked: {error}"
+            return LastArchivedCopy(last_worked, None, note)
+        if copy is None:
+            return LastArchivedCopy(last_worked, None, "the web archive keeps no copy of the page")
+        if not copy.usable_status:
+            return LastArchivedCopy(
+                last_worked,
+                None,
+                f"the web archive's closest copy ({copy.day}) is of an error page "
+                f"(HTTP {copy.status})",
+            )
+        return LastArchivedCopy(last_worked, copy)
+
+    broken = [item.target.url for item in probed if item.verdict.outcome is Outcome.BROKEN]
+    found = await asyncio.gather(*(last_copy(url) for url in broken))
+    return dict(zip(broken, found, strict=True))
 
 
 def _next_labels(
@@ -206,8 +310,14 @@ async def run_check(
     renderer: Renderer | None = None,
     on_rendered: Callable[[Rendered], None] | None = None,
     extractor: str | None = None,
+    wayback: Wayback | None = None,
 ) -> CheckResult:
     """`renderer` shows the pages whose text scripts write (none can be read without it).
+
+    `wayback` (None: the archive is never asked) gives each watched page that could not be
+    read live (blocked, failing, or needing a browser there is none of) the archive's freshest
+    copy no older than `options.archive_max_age_days`, on which its labels are judged, and
+    each broken link the archive's copy closest to the last run it worked.
 
     `extractor` is the version of the text extraction (`pages.extract.EXTRACTOR_VERSION` by
     default). Each snapshot taken by another extractor (or an unknown one) is re-baselined
@@ -256,9 +366,22 @@ async def run_check(
         for item in probed
         if item.target.url in previous
     }
+    next_links = _next_links(state, probed, started)
+    archived_links: dict[str, LastArchivedCopy] = {}
+    if wayback is not None and not outage:
+        watched = await _archive_stand_ins(
+            watched, state, wayback, now=clock(), max_age_days=options.archive_max_age_days
+        )
+        archived_links = await _last_archived_copies(probed, next_links, wayback, clock())
     pages = list(watched.values())
-    drafts = [*validation_drafts(validation), *link_drafts(probed), *page_drafts(pages)]
-    unchecked = frozenset(p.target.url for p in pages if not p.checked and not p.selector_failed)
+    drafts = [*validation_drafts(validation), *link_drafts(probed, pages), *page_drafts(pages)]
+    # A page read from the archive's copy may advance its findings, but not end them: the
+    # copy is not the page of tonight.
+    unchecked = frozenset(
+        p.target.url
+        for p in pages
+        if (not p.checked and not p.selector_failed) or p.read_from is ReadFrom.ARCHIVE
+    )
     findings, memory = confirm(
         drafts, state.findings, thresholds=options.thresholds, now=started, unchecked_urls=unchecked
     )
@@ -270,10 +393,16 @@ async def run_check(
     unrecorded_left = not unrecorded.isdisjoint(stale)
     next_extractor = extractor if options.watch_pages and not unrecorded_left else state.extractor
     if options.only_watched:
+        fetched_urls = {item.target.url for item in probed}
         next_state = State(
             last_run=state.last_run,
             extractor=next_extractor,
-            links={**state.links, **_next_links(state, probed)},
+            # The links fetched tonight are remembered as tonight found them (a link that works
+            # again forgets when it failed); the others as they were.
+            links={
+                **{url: m for url, m in state.links.items() if url not in fetched_urls},
+                **next_links,
+            },
             labels=_next_labels(state, watched, set(state.labels) | {t.url for t in targets}),
             findings=state.findings,
         )
@@ -281,7 +410,7 @@ async def run_check(
         next_state = State(
             last_run=started,
             extractor=next_extractor,
-            links=_next_links(state, probed),
+            links=next_links,
             labels=_next_labels(state, watched, {t.url for t in targets}),
             findings=memory,
         )
@@ -298,4 +427,10 @@ async def run_check(
         previous_extractors=tuple(sorted(set(rebaseline.values()), key=lambda v: v or "")),
         rebaselined=bool(rebaseline),
         stale_snapshots=stale,
+        archived_links=archived_links,
+        archive_fetches=tuple(
+            (page.archive.copy.raw_url, apply_remaps(page.archive.copy.raw_url, options.remaps))
+            for page in pages
+            if page.archive is not None and page.archive.copy is not None
+        ),
     )

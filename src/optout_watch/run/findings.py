@@ -17,7 +17,7 @@ from optout_watch.fetching.failures import Outcome
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages.labels import LabelSighting, LabelState
 from optout_watch.run.probe import Probed
-from optout_watch.run.watch import PageResult
+from optout_watch.run.watch import PageResult, ReadFrom
 from optout_watch.settings import DEFAULTS
 from optout_watch.severity import Severity
 from optout_watch.storage.state import FindingMemory
@@ -189,8 +189,21 @@ _LINK_CODES = {
 }
 
 
-def link_drafts(links: Iterable[Probed]) -> list[Draft]:
-    """One draft per failing, moved or blocked URL, however many entries use it."""
+def _archive_words(page: PageResult) -> str:
+    """For a page judged on the web archive's copy: which copy, and what its labels were."""
+    archive = page.archive
+    if page.read_from is not ReadFrom.ARCHIVE or archive is None or archive.copy is None:
+        return ""
+    present = sum(check.result.state is LabelState.PRESENT for check in page.labels)
+    return f"; its labels were judged on the web archive's copy of {archive.copy.long_day}" + (
+        f": {present} of {len(page.labels)} present" if page.labels else ""
+    )
+
+
+def link_drafts(links: Iterable[Probed], pages: Iterable[PageResult] = ()) -> list[Draft]:
+    """One draft per failing, moved or blocked URL, however many entries use it; a watched
+    page judged on the web archive's copy says so."""
+    by_url = {page.target.url: page for page in pages}
     drafts = []
     for link in links:
         verdict, result, target = link.verdict, link.result, link.target
@@ -201,6 +214,9 @@ def link_drafts(links: Iterable[Probed]) -> list[Draft]:
         message = f"{target.url}: {verdict.reason}"
         if verdict.new_url:
             message += f"; the catalogue should take {verdict.new_url}"
+        page = by_url.get(target.url)
+        if page is not None:
+            message += _archive_words(page)
         evidence: Evidence = {
             "outcome": str(verdict.outcome),
             "reason": verdict.reason,
@@ -230,6 +246,11 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
         for check in page.labels:
             label, expected = check.result, check.expected
             where = (expected.platform, expected.file, expected.line, url, label.label)
+            copy = (
+                f" (in the web archive's copy of {page.archive.copy.long_day})"
+                if page.read_from is ReadFrom.ARCHIVE and page.archive and page.archive.copy
+                else ""
+            )
             if label.state is LabelState.MISSING:
                 suggestions = [f"{s.text} ({s.score:.2f}, {s.why})" for s in label.suggestions]
                 best = (
@@ -240,13 +261,13 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
                 )
                 drafts.append(
                     Draft("label-missing", *where,
-                          f"label “{label.label}” is gone from {url}{best}",
+                          f"label “{label.label}” is gone from {url}{copy}{best}",
                           {"suggestions": suggestions, **_kept_evidence(label.sighting)})
                 )  # fmt: skip
             elif label.state is LabelState.NEVER_SEEN:
                 drafts.append(
                     Draft("label-never-seen", *where,
-                          f"label “{label.label}” has never been seen on {url}; check "
+                          f"label “{label.label}” has never been seen on {url}{copy}; check "
                           "that the catalogue expects the page's exact wording")
                 )  # fmt: skip
         if page.change is not None:

@@ -26,8 +26,9 @@ from optout_watch.errors import OptoutWatchError
 from optout_watch.storage.atomic import TEMPORARY_SUFFIX, write_temporary, write_text_atomic
 
 #: 2: `extractor` (a format-1 state has none: unknown). 3: a missing label's `evidence`.
+#: 4: a failing link's `failing_since` and `last_worked` (an older state has none: unknown).
 #: Older formats stay readable.
-STATE_FORMAT_VERSION = 3
+STATE_FORMAT_VERSION = 4
 STATE_FILE = "state.json"
 JOURNAL_FILE = ".journal.json"
 
@@ -43,6 +44,11 @@ class _Model(BaseModel):
 class LinkMemory(_Model):
     etag: str | None = None
     last_modified: str | None = None
+    #: For a link that fails: the first run that saw it fail, and the last run before that
+    #: (None when unknown: it never worked, or failed before these were recorded). Kept only
+    #: while it fails, so that a working link's entry does not change every night.
+    failing_since: str | None = None
+    last_worked: str | None = None
 
 
 class RenameMemory(_Model):

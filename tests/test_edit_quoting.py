@@ -93,3 +93,11 @@ def test_an_edited_file_is_read_with_the_loader_of_validate() -> None:
     text = "k: a\tb  # an author's tab\n"
     edit = replace_scalar(text, compose(text), ("k",), "a\tb", "c\td")
     assert apply_edits(text, [edit]) == 'k: "c\\td"  # an author\'s tab\n'
+
+
+def test_a_question_mark_in_a_flow_list_is_quoted() -> None:
+    # PyYAML's pure-Python reader ends a plain scalar at `?` inside `[...]`.
+    scalar = quote_like("A?", None, flow=True)
+    assert scalar == '"A?"'
+    assert _read_back(f"k: [{scalar}, z]\n") == [["A?", "z"]] * 3
+    assert quote_like("A?", None, flow=False) == "A?"

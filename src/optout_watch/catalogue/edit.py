@@ -38,8 +38,9 @@ _NOT_A_STRING = re.compile(
     r"y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL"
 )
-#: What ends or breaks a plain scalar in a flow collection (`[a, b]`).
-_FLOW_INDICATORS = frozenset(",:[]{}#")
+#: What ends or breaks a plain scalar in a flow collection (`[a, b]`); PyYAML's pure-Python
+#: reader also ends it at `?`, anywhere in it.
+_FLOW_INDICATORS = frozenset(",:?[]{}#")
 #: What may stand as it is between quotes: YAML's printable characters, less the tab, line
 #: breaks (U+0085, U+2028, U+2029) and the byte order mark, which readers treat apart.
 _AS_IS = r"\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"

@@ -125,8 +125,9 @@ def judge(result: FetchResult, *, sign_in_expected: bool = False) -> Verdict:
 
 
 def _too_large(result: FetchResult) -> str:
-    mebibytes = len(result.body) / (1024 * 1024)
-    return f"too large: the body goes on past the {mebibytes:.0f} MiB cap, judged on what was read"
+    mebibytes, rest = divmod(len(result.body), 1024 * 1024)
+    cap = f"{mebibytes} MiB" if mebibytes and not rest else f"{len(result.body):,}-byte"
+    return f"too large: the body goes on past the {cap} cap, judged on what was read"
 
 
 def _judge_working(result: FetchResult, status: int, sign_in_expected: bool) -> Verdict:

@@ -76,6 +76,33 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "label_unseen": "vérifié chaque nuit, pas encore vu sur la page officielle",
         "label_unchecked": "non vérifié automatiquement",
         "markdown_index": "Plateformes",
+        "also_called": "Aussi appelé",
+        "in_french": "en français",
+        "action_heading": "Ouvrir",
+        "more_about": "Détails de la démarche",
+        "account_unknown": "non précisé par la source",
+        "empties": "Empêche",
+        "n_procedures": "{n} démarches sur cette page",
+        "reservation_intro": "Le guide de la CNIL, source de ces démarches, précise\u00a0:",
+        "further_reading": "Pour approfondir",
+        "formerly_step": "{label} s’appelait auparavant {old}\u00a0; relevé le {date} sur ",
+        "formerly_step_undated": "{label} s’appelait auparavant {old}\u00a0; relevé sur ",
+        "label_gone": "introuvable sur la page d’aide lors de la vérification du {date}",
+        "label_gone_suggestion": "introuvable sur la page d’aide lors de la vérification du {date}\u00a0; peut-être devenu {suggestion}",
+        "label_seen_plain": "vu sur la page officielle",
+        "fresh_line": "Vérifié automatiquement le {date}\u00a0: {what}.",
+        "fresh_all": "liens et libellés à jour",
+        "fresh_links_only": "liens à jour (les libellés ne sont pas vérifiés automatiquement)",
+        "fresh_some": "liens à jour, ainsi que les libellés marqués «\u00a0vu sur la page officielle\u00a0»",
+        "fresh_no_link": "Pas de vérification automatique\u00a0: cette démarche ne donne aucun lien.",
+        "fresh_p_unchecked": "le lien {link} n’a pas été vérifié",
+        "fresh_p_blocked": "le site de {link} a refusé notre robot, le lien n’a donc pas été vérifié (il peut fonctionner pour vous)",
+        "fresh_p_error": "le lien {link} n’a pas pu être joint (c’est peut-être passager)",
+        "fresh_p_broken": "le lien {link} ne fonctionnait pas{status}",
+        "fresh_p_moved": "le lien {link} mène désormais à une autre page",
+        "fresh_p_label": "un libellé n’a pas été trouvé sur la page d’aide (voir l’étape {n})",
+        "fresh_p_unseen": "un libellé n’a pas encore été vu sur la page d’aide (étape {n})",
+        "fresh_and": "\u00a0; ",
         # Freshness, from a report.
         "fresh_ok": "Liens vérifiés le {date}.",
         "fresh_moved": "Le lien {link} mène désormais à une autre page (vérifié le {date}) ; "
@@ -147,6 +174,33 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "label_unseen": "checked every night, not seen on the official page yet",
         "label_unchecked": "not checked automatically",
         "markdown_index": "Platforms",
+        "also_called": "Also known as",
+        "in_french": "in French",
+        "action_heading": "Open",
+        "more_about": "About this procedure",
+        "account_unknown": "not stated by the source",
+        "empties": "Stops",
+        "n_procedures": "{n} procedures on this page",
+        "reservation_intro": "The CNIL’s guide, the source of these procedures, states (our translation):",
+        "further_reading": "Further reading",
+        "formerly_step": "{label} was formerly {old}; noted on {date} on ",
+        "formerly_step_undated": "{label} was formerly {old}; noted on ",
+        "label_gone": "not found on the help page when checked on {date}",
+        "label_gone_suggestion": "not found on the help page when checked on {date}; it may now read {suggestion}",
+        "label_seen_plain": "seen on the official page",
+        "fresh_line": "Checked automatically on {date}: {what}.",
+        "fresh_all": "links and labels up to date",
+        "fresh_links_only": "links up to date (the labels are not checked automatically)",
+        "fresh_some": "links up to date, and so are the labels marked “seen on the official page”",
+        "fresh_no_link": "No automatic check: this procedure gives no link.",
+        "fresh_p_unchecked": "the link {link} was not checked",
+        "fresh_p_blocked": "the site of {link} turned our robot away, so the link was not checked (it may work for you)",
+        "fresh_p_error": "the link {link} could not be reached (it may be a passing problem)",
+        "fresh_p_broken": "the link {link} did not work{status}",
+        "fresh_p_moved": "the link {link} now leads to another page",
+        "fresh_p_label": "a label was not found on the help page (see step {n})",
+        "fresh_p_unseen": "a label has not been seen on the help page yet (step {n})",
+        "fresh_and": "; ",
         "fresh_ok": "Links checked on {date}.",
         "fresh_moved": "The link {link} now leads to another page (checked on {date}); it "
         "should still take you there.",
@@ -170,6 +224,47 @@ CHANNELS: Final[dict[Lang, dict[str, str]]] = {
     "fr": {"settings": "Réglage", "form": "Formulaire", "email": "E-mail", "other": "Autre"},
     "en": {"settings": "Setting", "form": "Form", "email": "E-mail", "other": "Other"},
 }
+#: How much a procedure asks, in the spirit of JustDeleteMe's difficulty colours: a setting
+#: is quickest, a form takes longer, an e-mail or anything else longer still.
+EFFORTS: Final[dict[Lang, dict[str, str]]] = {
+    "fr": {"settings": "Un réglage", "form": "Un formulaire", "email": "Un e-mail",
+           "other": "Une démarche"},
+    "en": {"settings": "A setting", "form": "A form", "email": "An e-mail", "other": "A procedure"},
+}  # fmt: skip
+EFFORT_LEVELS: Final[dict[str, str]] = {
+    "settings": "easy", "form": "medium", "email": "hard", "other": "hard",
+}  # fmt: skip
+#: Whether an account is needed: `yes`, `no`, or `unknown` when the source does not say.
+ACCOUNT_MARKS: Final[dict[Lang, dict[str, str]]] = {
+    "fr": {"yes": "compte nécessaire", "no": "sans compte",
+           "unknown": "compte\u00a0: non précisé"},
+    "en": {"yes": "account needed", "no": "no account needed", "unknown": "account: not stated"},
+}  # fmt: skip
+
+#: The CNIL guide's opening reservation, word for word (it applies to every procedure), and
+#: the further reading it gives. The English guide shows the reservation in translation.
+CNIL_RESERVATION: Final = (
+    "Sans se prononcer sur la conformité au RGPD des procédés proposés, la CNIL vous explique "
+    "comment vous y opposer pour les principales plateformes."
+)
+CNIL_RESERVATION_EN: Final = (
+    "Without taking a position on whether the procedures offered comply with the GDPR, the "
+    "CNIL explains how to object to them on the main platforms."
+)
+CNIL_GUIDE_URL: Final = (
+    "https://www.cnil.fr/fr/ia-comment-sopposer-la-reutilisation-de-ses-donnees-personnelles-"
+    "entrainement-agent-conversationnel"
+)
+CNIL_FURTHER_READING: Final[tuple[tuple[str, dict[Lang, str]], ...]] = (
+    (
+        "https://www.cnil.fr/fr/particulier-intelligence-artificielle-ia",
+        {
+            "fr": "La CNIL\u00a0: intelligence artificielle, vos droits",
+            "en": "The CNIL on artificial intelligence and your rights",
+        },
+    ),
+)
+
 SURFACES: Final[dict[Lang, dict[str, str]]] = {
     "fr": {"web": "Site web", "android": "Android", "ios": "iOS", "desktop": "Ordinateur"},
     "en": {"web": "Web", "android": "Android", "ios": "iOS", "desktop": "Desktop app"},

@@ -27,11 +27,13 @@ class LabelStatus:
     missing_on: dt.date | None = None
     #: The wording the check found in its place, if any.
     suggestion: str | None = None
+    #: A watched page showed it at the report's check.
+    present: bool = False
 
     @property
     def seen(self) -> bool:
         """Verified: a watched page showed it and the last check did not miss it."""
-        return self.last_seen is not None and self.missing_on is None
+        return (self.present or self.last_seen is not None) and self.missing_on is None
 
 
 NOT_WATCHED = LabelStatus()
@@ -55,13 +57,14 @@ def label_checks(
             if label.last_seen and match_key(label.label) == key
         ]
         last = dt.date.fromisoformat(max(sightings)[:10]) if sightings else None
-        missing = [
+        states = [
             label
             for page in pages
             if page is not None and page.checked
             for label in page.labels
-            if label.state == "missing" and match_key(label.label) == key
+            if match_key(label.label) == key
         ]
+        missing = [label for label in states if label.state == "missing"]
         suggestion = next((m.suggestions[0].text for m in missing if m.suggestions), None)
         checks[(decision.lang, key)] = LabelStatus(
             decision.watched,
@@ -69,6 +72,7 @@ def label_checks(
             report is not None,
             report_date(report) if missing and report is not None else None,
             suggestion,
+            any(label.state == "present" for label in states),
         )
     return checks
 
@@ -98,6 +102,6 @@ def check_text(check: LabelStatus, lang: Lang) -> str:
                 date=date, suggestion=quoted(check.suggestion, lang)
             )
         return w["label_gone"].format(date=date)
-    if check.last_seen is not None:
+    if check.seen:
         return w["label_seen_plain"]
     return w["label_unseen"] if check.reported else w["label_checked"]

@@ -457,14 +457,19 @@ def freshness(
             warning = True
         elif outcome == "redirected":
             problems.append(w["fresh_p_moved"].format(link=name))
-    labels = [(n, label) for n, step in enumerate(steps, 1) for label in step.labels]
-    for n, label in labels:
-        if label.check.missing_on is not None:
-            problems.append(w["fresh_p_label"].format(n=n))
-            warning = True
-        elif label.check.watched and label.check.last_seen is None:
-            problems.append(w["fresh_p_unseen"].format(n=n))
-    seen = [label.check.seen for _, label in labels]
+    labels = [label for step in steps for label in step.labels]
+    gone = [quoted(label.text, lang) for label in labels if label.check.missing_on is not None]
+    unseen = [
+        quoted(label.text, lang)
+        for label in labels
+        if label.check.watched and not label.check.seen and label.check.missing_on is None
+    ]
+    if gone:
+        problems.append(w["fresh_p_label"].format(labels=", ".join(dict.fromkeys(gone))))
+        warning = True
+    if unseen:
+        problems.append(w["fresh_p_unseen"].format(labels=", ".join(dict.fromkeys(unseen))))
+    seen = [label.check.seen for label in labels]
     if problems:
         what = w["fresh_and"].join(dict.fromkeys(problems))
     elif seen and all(seen):

@@ -212,7 +212,7 @@ def test_search_switch_language_open_a_platform_and_use_the_keyboard(
         )
     assert focused[0]["text"] == "Skip to content"
     assert len(focused) >= 6
-    assert all(f["tag"] in {"A", "INPUT", "SELECT", "BUTTON"} for f in focused)
+    assert all(f["tag"] in {"A", "INPUT", "SELECT", "BUTTON", "SUMMARY"} for f in focused)
     assert all(
         f["outline"] != "none" and float(f["width"].removesuffix("px")) >= 2 for f in focused
     )

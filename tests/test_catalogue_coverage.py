@@ -127,7 +127,9 @@ def test_one_form_procedure_per_form_route_of_the_seed(platform_id: str) -> None
     """A sentence that introduces a route (WhatsApp's « formulaire dédié », Meta's rights
     centre) is not a route of its own: the catalogue has as many form procedures as the guide
     gives form routes."""
-    seed = [p for p in GUIDE["procedures"] if p["platform"] == platform_id and p["channel"] == "form"]
+    seed = [
+        p for p in GUIDE["procedures"] if p["platform"] == platform_id and p["channel"] == "form"
+    ]
     catalogue = [p for p in PLATFORMS[platform_id].procedures if p.channel == Channel.FORM]
     assert len(catalogue) == len(seed), [p.id for p in catalogue]
 
@@ -154,7 +156,7 @@ def test_the_french_steps_keep_the_seeds_phrases(platform_id: str) -> None:
 
 
 def test_the_guide_quotes_the_seeds_reservation_and_gives_its_further_reading() -> None:
-    assert CNIL_RESERVATION == GUIDE["reservation"]
+    assert GUIDE["reservation"] == CNIL_RESERVATION
     assert [url for url, _ in CNIL_FURTHER_READING] == GUIDE["further_reading"]
 
 

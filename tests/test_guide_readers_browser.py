@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page
 
 from optout_watch.guide.render import search_key
 from tests.test_render import _platforms
-from tests.test_render_browser import (  # noqa: F401  (module fixtures, reused)
+from tests.test_render_browser import (  # noqa: F401 (fixtures)
     DESKTOP,
     PHONE,
     Guarded,
@@ -35,7 +35,7 @@ ALL_PAGES = ["index.html", "fr/index.html", "en/index.html", *PAGES]
 
 
 @pytest.fixture(scope="module")
-def phone(browser: Browser, origin: str) -> Iterator[Guarded]:  # noqa: F811
+def phone(browser: Browser, origin: str) -> Iterator[Guarded]:
     guarded = Guarded(browser, origin, PHONE)
     yield guarded
     guarded.close()
@@ -43,7 +43,9 @@ def phone(browser: Browser, origin: str) -> Iterator[Guarded]:  # noqa: F811
 
 @pytest.mark.parametrize("path", PAGES)
 def test_the_first_button_to_act_is_on_the_first_phone_screen(
-    phone: Guarded, origin: str, path: str  # noqa: F811
+    phone: Guarded,
+    origin: str,
+    path: str,
 ) -> None:
     page = phone.page
     page.goto(f"{origin}/{path}")
@@ -52,15 +54,19 @@ def test_the_first_button_to_act_is_on_the_first_phone_screen(
     assert button.count() == 1, "the first procedure has no button to act"
     box = button.bounding_box()
     assert box is not None
-    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= PHONE["height"], box
     # It leads where the catalogue says, and before the steps.
     assert (button.get_attribute("href") or "").startswith("https://")
     steps = first.locator("ol.steps").bounding_box()
-    assert steps is not None and steps["y"] > box["y"]
+    assert steps is not None
+    assert steps["y"] > box["y"]
 
 
 def test_the_meta_ai_and_linkedin_pages_on_a_phone(
-    phone: Guarded, origin: str, screenshots: Path  # noqa: F811
+    phone: Guarded,
+    origin: str,
+    screenshots: Path,
 ) -> None:
     for name in ("meta-ai", "linkedin"):
         phone.page.goto(f"{origin}/fr/{name}.html")
@@ -79,7 +85,9 @@ def _names() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_each_alias_finds_its_platform_and_only_it(
-    phone: Guarded, origin: str, lang: str  # noqa: F811
+    phone: Guarded,
+    origin: str,
+    lang: str,
 ) -> None:
     page = phone.page
     page.goto(f"{origin}/{lang}/index.html")
@@ -147,7 +155,9 @@ def _in_language(text: str, lang: str) -> bool:
 
 @pytest.mark.parametrize("path", ["fr/index.html", "en/index.html", *PAGES])
 def test_a_page_speaks_its_language_and_marks_the_others_fragments(
-    phone: Guarded, origin: str, path: str  # noqa: F811
+    phone: Guarded,
+    origin: str,
+    path: str,
 ) -> None:
     page = phone.page
     page.goto(f"{origin}/{path}")
@@ -170,8 +180,8 @@ def test_the_language_check_sees_a_fragment_in_the_other_language() -> None:
 
 @pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_axe_core_finds_no_violation_on_any_page(
-    browser: Browser,  # noqa: F811
-    origin: str,  # noqa: F811
+    browser: Browser,
+    origin: str,
     size: str,
     viewport: dict[str, int],
 ) -> None:

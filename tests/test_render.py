@@ -16,7 +16,6 @@ from markdown_it import MarkdownIt
 
 from optout_watch._cli import main
 from optout_watch.catalogue.models import Platform
-from optout_watch.guide.words import CNIL_FURTHER_READING
 from optout_watch.guide.render import (
     MANIFEST,
     read_manifest,
@@ -24,6 +23,7 @@ from optout_watch.guide.render import (
     render_site,
     split_labels,
 )
+from optout_watch.guide.words import CNIL_FURTHER_READING
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, discover, validate_files
 from tests import alerts_reports as reports
@@ -119,7 +119,8 @@ def test_every_platform_and_procedure_appears_in_both_languages(site: Path) -> N
                     if text is not None:
                         assert _flat(text) in page.plain
                     else:  # a note about the other language's interface stays there
-                        assert other is not None and _flat(other) not in page.plain
+                        assert other is not None
+                        assert _flat(other) not in page.plain
             for source in platform.sources:
                 assert _flat(source.title) in page.plain
 
@@ -147,7 +148,12 @@ def test_links_are_the_catalogues_and_nothing_is_loaded_from_elsewhere(site: Pat
         outside = {a["href"] for a in page.all("a") if (a["href"] or "").startswith("http")}
         if page_path.stem in platforms:
             platform = platforms[page_path.stem]
-            ids = {i for p in platform.procedures for step in getattr(p.steps, lang) for i in step.links}
+            ids = {
+                i
+                for p in platform.procedures
+                for step in getattr(p.steps, lang)
+                for i in step.links
+            }
             for procedure in platform.procedures:
                 if procedure.action is not None:
                     link = procedure.action.link

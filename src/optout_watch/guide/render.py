@@ -275,11 +275,9 @@ def _procedure(
         for step in getattr(procedure.steps, lang)
     )
     action_id = _action_link(procedure, lang)
-    action = (
-        GuideAction(getattr(procedure.action.label, lang), _link(links[action_id], lang))
-        if procedure.action is not None and action_id in links
-        else None
-    )
+    action = None
+    if procedure.action is not None and action_id is not None and action_id in links:
+        action = GuideAction(getattr(procedure.action.label, lang), _link(links[action_id], lang))
     account = _account(procedure)
     channel = str(procedure.channel)
     return GuideProcedure(
@@ -322,9 +320,7 @@ def _step(
     )
 
 
-def _rename_note(
-    label: str, rename: Rename, links: Mapping[str, Link], lang: Lang
-) -> StepNote:
+def _rename_note(label: str, rename: Rename, links: Mapping[str, Link], lang: Lang) -> StepNote:
     """`“Vibe” was formerly “Le Chat”; noted on 3 September 2026 on` the page that showed it."""
     w = WORDS[lang]
     where = next((link for link in links.values() if link.url == rename.source), None)
@@ -596,8 +592,8 @@ def _md_platform(view: GuidePlatform, lang: Lang) -> list[str]:
                 note = f" ({_md(link.language_note)})" if link.language_note else ""
                 lines.append(f"   {_md(link.name)}{note}{_colon(lang)} {autolink(link.url)}")
             for step_note in step.notes:
-                source = f"{autolink(step_note.source.url)}" if step_note.source else ""
-                lines.append(f"   {_md(step_note.text)}{source}")
+                where = autolink(step_note.source.url) if step_note.source else ""
+                lines.append(f"   {_md(step_note.text)}{where}")
         lines += ["", f"- {_md(w['stops'])}{_colon(lang)} {_md(procedure.stops)}",
                   f"- {_md(procedure.effort)}"]  # fmt: skip
         lines += [f"- {_md(caveat)}" for caveat in procedure.caveats]

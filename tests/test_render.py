@@ -23,7 +23,12 @@ from optout_watch.guide.render import (
     render_site,
     split_labels,
 )
-from optout_watch.guide.words import CNIL_FURTHER_READING
+from optout_watch.guide.words import (
+    CNIL_FURTHER_READING,
+    CNIL_GUIDE_URL,
+    CNIL_RESERVATION,
+    CNIL_RESERVATION_EN,
+)
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, discover, validate_files
 from tests import alerts_reports as reports
@@ -724,3 +729,15 @@ def test_an_output_that_is_a_file_is_refused(
     assert code == 2
     assert "s: not a folder; give -o a folder for the guide" in err
     assert (run_folder / "s").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_every_page_gives_the_cnils_reservation_and_further_reading(site: Path) -> None:
+    """The CNIL's reservation in its own words on French pages, translated on English ones."""
+    for page_path in sorted(site.glob("*/*.html")):
+        page = parse(page_path)
+        lang = page_path.parent.name
+        expected = CNIL_RESERVATION if lang == "fr" else CNIL_RESERVATION_EN
+        assert expected in page.plain, page_path
+        hrefs = {a["href"] for a in page.all("a")}
+        assert {url for url, _ in CNIL_FURTHER_READING} <= hrefs, page_path
+        assert [q["cite"] for q in page.all("blockquote")] == [CNIL_GUIDE_URL]

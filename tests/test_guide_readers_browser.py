@@ -94,7 +94,7 @@ def test_each_alias_finds_its_platform_and_only_it(
     search = page.locator("#search")
     names = _names()
     assert {alias for _, alias in names} >= {
-        "Facebook", "Instagram", "Messenger", "Twitter", "X", "Bing", "Vibe", "Bard",
+        "Facebook", "Instagram", "Messenger", "Twitter", "X", "Bing", "Copilote", "Vibe", "Bard",
     }  # fmt: skip
     for service, alias in names:
         for typed in (alias, alias.lower() + " ", alias.upper()):

@@ -116,7 +116,7 @@ def test_a_blocked_page_is_judged_on_its_archived_copy_and_says_so(
     render = ["render", "--report", "report.json", "--format", "markdown", "--lang", "en"]
     assert main([*render, "-o", "guide"]) == 0
     guide = "".join(p.read_text() for p in (run_folder / "guide").rglob("*.md"))
-    assert f"its labels were checked on the Wayback Machine's copy of {_long_day(taken)}." in guide
+    assert f"were checked on the Wayback Machine's copy of {_long_day(taken)}" in guide
 
 
 def test_a_broken_link_names_its_last_archived_copy_and_its_date(

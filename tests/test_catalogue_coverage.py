@@ -20,6 +20,7 @@ import yaml
 from optout_watch._cli import main
 from optout_watch.catalogue.coverage import label_decisions
 from optout_watch.catalogue.models import Audience, Channel, Link, LinkKind, Platform, Surface
+from optout_watch.guide.words import CNIL_FURTHER_READING, CNIL_RESERVATION
 from optout_watch.pages.extract import extract_text
 
 HERE = Path(__file__).resolve()
@@ -121,6 +122,44 @@ def test_seed_procedure_is_in_the_catalogue(
     assert matches, f"{platform_id}: no {channel} procedure on {surface} ({note})"
 
 
+@pytest.mark.parametrize("platform_id", sorted(PLATFORM_IDS))
+def test_one_form_procedure_per_form_route_of_the_seed(platform_id: str) -> None:
+    """A sentence that introduces a route (WhatsApp's « formulaire dédié », Meta's rights
+    centre) is not a route of its own: the catalogue has as many form procedures as the guide
+    gives form routes."""
+    seed = [
+        p for p in GUIDE["procedures"] if p["platform"] == platform_id and p["channel"] == "form"
+    ]
+    catalogue = [p for p in PLATFORMS[platform_id].procedures if p.channel == Channel.FORM]
+    assert len(catalogue) == len(seed), [p.id for p in catalogue]
+
+
+def test_no_account_is_claimed_only_where_the_seed_says_so() -> None:
+    routes = {(r["platform"], r["channel"]) for r in GUIDE["no_account_routes"]}
+    unstated = {(r["platform"], r["channel"]) for r in GUIDE["account_not_stated"]}
+    for platform in PLATFORMS.values():
+        for procedure in platform.procedures:
+            key = (platform.id, str(procedure.channel))
+            if procedure.requires_account is False:
+                assert key in routes, f"{platform.id}/{procedure.id}: no account needed?"
+            if key in unstated:
+                assert procedure.requires_account is None, f"{platform.id}/{procedure.id}"
+
+
+@pytest.mark.parametrize("platform_id", sorted(GUIDE["kept_phrases"]))
+def test_the_french_steps_keep_the_seeds_phrases(platform_id: str) -> None:
+    steps = " ".join(
+        step.text for procedure in PLATFORMS[platform_id].procedures for step in procedure.steps.fr
+    )
+    for phrase in GUIDE["kept_phrases"][platform_id]:
+        assert phrase.casefold() in _normalise(steps).casefold(), phrase
+
+
+def test_the_guide_quotes_the_seeds_reservation_and_gives_its_further_reading() -> None:
+    assert GUIDE["reservation"] == CNIL_RESERVATION
+    assert [url for url, _ in CNIL_FURTHER_READING] == GUIDE["further_reading"]
+
+
 @pytest.mark.parametrize(
     ("platform_id", "channel", "note"), NO_ACCOUNT_ROUTES, ids=[r[0] for r in NO_ACCOUNT_ROUTES]
 )
@@ -207,8 +246,10 @@ def test_every_label_the_seed_quotes_is_in_the_catalogue(platform_id: str) -> No
 
 
 def test_every_link_of_the_seed_is_in_the_catalogue() -> None:
+    """Or, for the guide's further reading, on every page of the rendered guide."""
     seed_urls = {_clean(url) for url in GUIDE["links"]}
     catalogue = {link.url for platform in PLATFORMS.values() for link in platform.links}
+    catalogue |= {url for url, _ in CNIL_FURTHER_READING}
     missing = sorted(seed_urls - catalogue)
     assert not missing, f"links of the CNIL guide absent from the catalogue: {missing}"
 

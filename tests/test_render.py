@@ -23,6 +23,12 @@ from optout_watch.guide.render import (
     render_site,
     split_labels,
 )
+from optout_watch.guide.words import (
+    CNIL_FURTHER_READING,
+    CNIL_GUIDE_URL,
+    CNIL_RESERVATION,
+    CNIL_RESERVATION_EN,
+)
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, discover, validate_files
 from tests import alerts_reports as reports
@@ -113,7 +119,13 @@ def test_every_platform_and_procedure_appears_in_both_languages(site: Path) -> N
                             site / lang / f"{platform.id}.html"
                         ).read_text(encoding="utf-8")
                 for caveat in procedure.caveats:
-                    assert _flat(getattr(caveat, lang)) in page.plain
+                    text = getattr(caveat, lang)
+                    other = caveat.en if lang == "fr" else caveat.fr
+                    if text is not None:
+                        assert _flat(text) in page.plain
+                    else:  # a note about the other language's interface stays there
+                        assert other is not None
+                        assert _flat(other) not in page.plain
             for source in platform.sources:
                 assert _flat(source.title) in page.plain
 
@@ -134,20 +146,29 @@ def test_the_language_switch_leads_to_the_same_page_in_the_other_language(site: 
 
 def test_links_are_the_catalogues_and_nothing_is_loaded_from_elsewhere(site: Path) -> None:
     platforms = {p.id: p for p in _platforms()}
+    further = {url for url, _ in CNIL_FURTHER_READING}
     for page_path in sorted(site.glob("*/*.html")):
         page = parse(page_path)
+        lang = page_path.parent.name
         outside = {a["href"] for a in page.all("a") if (a["href"] or "").startswith("http")}
         if page_path.stem in platforms:
             platform = platforms[page_path.stem]
-            used = {
-                link.url
-                for link in platform.links
-                for procedure in platform.procedures
-                for step in getattr(procedure.steps, page_path.parent.name)
-                if link.id in step.links
+            ids = {
+                i
+                for p in platform.procedures
+                for step in getattr(p.steps, lang)
+                for i in step.links
             }
+            for procedure in platform.procedures:
+                if procedure.action is not None:
+                    link = procedure.action.link
+                    ids.add(link if isinstance(link, str) else getattr(link, lang))
+            used = {link.url for link in platform.links if link.id in ids}
             assert used <= outside
-            assert outside <= used | {source.url for source in platform.sources}
+            assert outside <= used | {source.url for source in platform.sources} | further
+            assert further <= outside
+        elif page_path.parent != site:
+            assert outside == further
         else:
             assert outside == set()
         # Everything a page loads is beside it.
@@ -293,10 +314,6 @@ def test_catalogue_text_is_quoted_for_markdown(
 # --- Markdown from the committed catalogue --------------------------------------------------
 
 
-def _without_formerly(text: str) -> str:
-    return re.sub(r" \((?:formerly|anciennement) [“«][^”»]*[”»]\)", "", text)
-
-
 def test_markdown_guides_hold_every_platform_procedure_and_link(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], run_folder: Path
 ) -> None:
@@ -319,8 +336,7 @@ def test_markdown_guides_hold_every_platform_procedure_and_link(
             for procedure in platform.procedures:
                 assert _flat(getattr(procedure.title, lang)) in plain
                 for step in getattr(procedure.steps, lang):
-                    # The guide adds "(formerly “…”)" after a renamed label.
-                    assert _flat(step.text) in _without_formerly(plain)
+                    assert _flat(step.text) in plain
                     for label in step.ui:
                         assert f"<strong>{html.escape(label, quote=False)}</strong>" in rendered
             for link in platform.links:
@@ -340,7 +356,8 @@ def test_one_language_only(
     assert code == 0
     assert not (run_folder / "s" / "fr").exists()
     index = parse(run_folder / "s" / "en" / "index.html")
-    assert not [a for a in index.all("a") if a.get("hreflang") == "fr"]
+    switch = [a for a in index.all("a") if not (a["href"] or "").startswith("http")]
+    assert not [a for a in switch if a.get("hreflang") == "fr"]
     root = parse(run_folder / "s" / "index.html")
     assert [a["href"] for a in root.all("a")] == ["en/index.html"]
     code, _, _ = run(
@@ -399,8 +416,10 @@ def faq_page_with_a_missing_label() -> dict[str, Any]:
 
 
 def _freshness(page_path: Path) -> list[str]:
+    """Each procedure's freshness line."""
     text = page_path.read_text(encoding="utf-8")
-    return [_flat(html.unescape(n)) for n in re.findall(r'<li class="note[^"]*">(.*?)</li>', text)]
+    lines = re.findall(r'<p class="freshness[^"]*">(.*?)</p>', text)
+    return [_flat(html.unescape(line)) for line in lines]
 
 
 def test_a_report_gives_each_procedure_its_freshness(
@@ -432,28 +451,32 @@ def test_a_report_gives_each_procedure_its_freshness(
     assert code == 0, err
     chatgpt_en = _freshness(run_folder / "s" / "en" / "openai-chatgpt.html")
     assert chatgpt_en == [
-        "Links checked on 1 December 2026.",
-        "“Improve the model for everyone” not found on the help page for the last 3 checks "
-        "(the latest on 1 December 2026). The label may now read “Improve the model for "
-        "everyone (beta)”.",
+        "Checked automatically on 1 December 2026: not found on the help page: “Improve the "
+        "model for everyone” (marked on its step); not seen on the help page yet: “Settings”."
     ]
+    page = (run_folder / "s" / "en" / "openai-chatgpt.html").read_text(encoding="utf-8")
+    assert page.count('<span class="label-check gone">') == 2  # on each step that shows it
+    assert "it may now read “Improve the model for everyone (beta)”" in html.unescape(page)
+    assert '<span class="label-check seen">' in page  # "Data Controls", seen
+    # French steps: the link was checked; their labels were not seen yet, so no ✓.
     chatgpt_fr = _freshness(run_folder / "s" / "fr" / "openai-chatgpt.html")
-    assert chatgpt_fr[0] == "Liens vérifiés le 1er décembre 2026."
-    assert "« Improve the model for everyone » n’apparaît plus" in chatgpt_fr[1]
+    assert chatgpt_fr == [
+        "Vérifié automatiquement le 1er décembre 2026 : pas encore vu sur la page d’aide : "
+        "« Gestion des données », « Améliorer le modèle pour tous »."
+    ]
     meta_en = _freshness(run_folder / "s" / "en" / "meta-ai.html")
     blocked = (
-        "Our robot was turned away by “Meta — centre d’aide Confidentialité (centre d’exercice "
-        "des droits)” on 1 December 2026; the link may still work for you."
+        "Checked automatically on 1 December 2026: the site of “Meta’s privacy rights centre” "
+        "turned our robot away, so the link was not checked (it may work for you)."
     )
-    procedures = len(platforms["meta-ai"].procedures)
-    assert meta_en == ["Links checked on 1 December 2026.", blocked] * procedures
+    assert meta_en == [blocked] * len(platforms["meta-ai"].procedures)
     meta_page = (run_folder / "s" / "en" / "meta-ai.html").read_text(encoding="utf-8")
-    assert '<li class="note note-info">Our robot was turned away' in meta_page
-    assert not any("not work" in n or "broken" in n for n in meta_en)
-    # Platforms the report does not cover say so, calmly.
+    assert '<p class="freshness freshness-info">Checked automatically' in meta_page
+    assert "freshness-ok" not in meta_page
+    # Platforms the report does not cover say so, calmly, and claim nothing.
     claude = _freshness(run_folder / "s" / "en" / "anthropic-claude.html")
     assert claude
-    assert all("was not checked in the last check (1 December 2026)" in n for n in claude)
+    assert all("was not checked" in n and "up to date" not in n for n in claude)
     index = (run_folder / "s" / "en" / "index.html").read_text(encoding="utf-8")
     assert "Links checked automatically on 1 December 2026." in index
 
@@ -484,21 +507,23 @@ def test_a_new_missing_label_and_a_broken_link(
     )
     assert code == 0
     notes = _freshness(run_folder / "s" / "en" / "openai-chatgpt.html")
-    assert notes[0] == "Links checked on 27 November 2026."
-    assert notes[1].startswith("The link “Data Controls FAQ” did not work when checked on 27 "
-                               "November 2026 (HTTP 404).")  # fmt: skip
-    assert (
-        notes[2]
-        == "“Data Controls” not found on the help page since the check of 27 November 2026."
-    )
+    assert notes == [
+        "Checked automatically on 27 November 2026: the link “Data Controls FAQ” did not work "
+        "(HTTP 404); not found on the help page: “Data Controls” (marked on its step); not "
+        "seen on the help page yet: “Settings”, “Improve the model for everyone”."
+    ]
     text = (run_folder / "s" / "en" / "openai-chatgpt.html").read_text(encoding="utf-8")
-    assert '<li class="note note-warning">' in text
+    assert '<p class="freshness freshness-warning">' in text
+    assert (
+        '<span class="ui-label">Data Controls</span> <span class="label-check gone">not found '
+        "on the help page when checked on 27 November 2026</span>" in text
+    )
     code, _, _ = run(
         capsys, "render", "--catalogue", str(CATALOGUE), "--report", "r.json",
         "--format", "markdown", "-o", "m",
     )  # fmt: skip
     markdown = (run_folder / "m" / "guide.en.md").read_text(encoding="utf-8")
-    assert "since the check of 27 November 2026" in markdown
+    assert "not found on the help page when checked on 27 November 2026" in markdown
     assert "Links checked automatically on 27 November 2026." in markdown
 
 
@@ -540,18 +565,17 @@ def test_a_recorded_rename_shows_the_former_label(
     write_catalogue_file(data)
     code, _, err = run(capsys, "render", "--lang", "en", "-o", "s")
     assert code == 0, err
-    text = (run_folder / "s" / "en" / "example-chat.html").read_text(encoding="utf-8")
-    assert (
-        '<span class="ui-label">Privacy</span> <span class="formerly">(formerly '
-        "“Data &amp; privacy”, “Confidentiality”)</span>" in text
-    )
-    assert _freshness(run_folder / "s" / "en" / "example-chat.html") == [
-        "“Privacy” was formerly “Data & privacy” (rename noted on 20 November 2026).",
-        "“Privacy” was formerly “Confidentiality” (rename noted on 2 October 2026).",
+    text = html.unescape((run_folder / "s" / "en" / "example-chat.html").read_text("utf-8"))
+    # On the step that shows the label, each former wording with the page that showed it.
+    notes = re.findall(r'<p class="formerly">(.*?)</p>', text)
+    assert [_flat(re.sub(r"<[^>]+>", "", note)) for note in notes] == [
+        "“Privacy” was formerly “Data & privacy”; noted on 20 November 2026 on Help page.",
+        "“Privacy” was formerly “Confidentiality”; noted on 2 October 2026 on Help page.",
     ]
+    assert f'href="{data["links"][0]["url"]}"' in notes[0]
     code, _, _ = run(capsys, "render", "--lang", "en", "--format", "markdown", "-o", "m")
     markdown = (run_folder / "m" / "guide.en.md").read_text(encoding="utf-8")
-    assert "**Privacy** (formerly “Data &amp; privacy”, “Confidentiality”)" in markdown
+    assert "“Privacy” was formerly “Data &amp; privacy”; noted on 20 November 2026 on" in markdown
 
 
 def test_the_static_files_are_package_data() -> None:
@@ -705,3 +729,15 @@ def test_an_output_that_is_a_file_is_refused(
     assert code == 2
     assert "s: not a folder; give -o a folder for the guide" in err
     assert (run_folder / "s").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_every_page_gives_the_cnils_reservation_and_further_reading(site: Path) -> None:
+    """The CNIL's reservation in its own words on French pages, translated on English ones."""
+    for page_path in sorted(site.glob("*/*.html")):
+        page = parse(page_path)
+        lang = page_path.parent.name
+        expected = CNIL_RESERVATION if lang == "fr" else CNIL_RESERVATION_EN
+        assert expected in page.plain, page_path
+        hrefs = {a["href"] for a in page.all("a")}
+        assert {url for url, _ in CNIL_FURTHER_READING} <= hrefs, page_path
+        assert [q["cite"] for q in page.all("blockquote")] == [CNIL_GUIDE_URL]

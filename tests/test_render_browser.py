@@ -159,7 +159,7 @@ def test_search_switch_language_open_a_platform_and_use_the_keyboard(
     search.fill("")
     no_account = page.get_by_label("Seulement les démarches possibles sans compte")
     no_account.check()
-    assert _visible_platforms(page) == expected(lambda p: not p.requires_account)
+    assert _visible_platforms(page) == expected(lambda p: p.requires_account is False)
     no_account.uncheck()
     page.get_by_label("Démarche", exact=True).select_option("form")
     assert _visible_platforms(page) == expected(lambda p: p.channel == "form")
@@ -187,8 +187,10 @@ def test_search_switch_language_open_a_platform_and_use_the_keyboard(
     assert link.is_visible()
     assert link.get_attribute("href") == FAQ  # not followed: it leads off the site
     freshness = page.locator(".freshness").inner_text()
-    assert "Links checked on 1 December 2026." in freshness
-    assert "not found on the help page since the check of 1 December 2026" in freshness
+    assert freshness.startswith("Checked automatically on 1 December 2026: not found")
+    gone = page.locator(".label-check.gone").first
+    assert gone.is_visible()
+    assert "not found on the help page when checked on 1 December 2026" in gone.inner_text()
 
     # The keyboard reaches the skip link first, then the links and controls, and shows where
     # it is.
@@ -210,7 +212,7 @@ def test_search_switch_language_open_a_platform_and_use_the_keyboard(
         )
     assert focused[0]["text"] == "Skip to content"
     assert len(focused) >= 6
-    assert all(f["tag"] in {"A", "INPUT", "SELECT", "BUTTON"} for f in focused)
+    assert all(f["tag"] in {"A", "INPUT", "SELECT", "BUTTON", "SUMMARY"} for f in focused)
     assert all(
         f["outline"] != "none" and float(f["width"].removesuffix("px")) >= 2 for f in focused
     )

@@ -65,6 +65,10 @@ def _label_without_guillemets(data: dict[str, Any]) -> None:
     _step(data, "fr")["text"] = "Ouvrez l’onglet Confidentialité."
 
 
+def _alias_without_source(data: dict[str, Any]) -> None:
+    data["aliases"] = [{"name": "Example", "source": "https://elsewhere.example.com/names"}]
+
+
 def _bad_ignore(data: dict[str, Any]) -> None:
     data["links"][0]["watch"]["ignore"] = ["Updated: ("]
 
@@ -96,6 +100,7 @@ FAILING: dict[str, Mutation] = {
     "OW401": _duplicate_link,
     "OW402": _unknown_link,
     "OW403": _unused_link,
+    "OW404": _alias_without_source,
     "OW501": _extra_english_step,
     "OW502": _label_not_in_text,
     "OW503": _plain_spaces_in_guillemets,

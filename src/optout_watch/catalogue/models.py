@@ -10,7 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
 #: Lower-case kebab identifiers: `openai-chatgpt`, `settings-web`.
 Identifier = Annotated[
@@ -71,12 +71,31 @@ class Localized(_Strict):
     en: Text
 
 
+class Caveat(_Strict):
+    """Something to know about a procedure, in the languages it concerns: a note about the
+    English interface's labels is written in English only, and French readers never see it."""
+
+    fr: Text | None = None
+    en: Text | None = None
+
+    @model_validator(mode="after")
+    def _in_one_language_at_least(self) -> Caveat:
+        if self.fr is None and self.en is None:
+            raise ValueError("a caveat needs its text in French (fr), in English (en) or both")
+        return self
+
+
 class Source(_Strict):
     """Where the catalogue's facts about a platform come from."""
 
     title: Text
     publisher: Text
     url: Url
+    lang: LanguageTag | None = Field(
+        default=None,
+        description="The language of `title` when it is not the page's own language (a French "
+        "page cited under an English title); by default the guide takes the page's language.",
+    )
     date: dt.date = Field(description="When the source was published or last seen.")
     note: Text | None = Field(
         default=None,
@@ -101,15 +120,39 @@ class Steps(_Strict):
     en: list[Step] = Field(min_length=1)
 
 
+class LinkPerLanguage(_Strict):
+    """The same page in each language: the link French readers open and English ones do."""
+
+    fr: Identifier
+    en: Identifier
+
+
+class Action(_Strict):
+    """The one place a reader goes to act: the setting or the form itself where the platform
+    gives its address, else its settings or help page."""
+
+    link: Identifier | LinkPerLanguage = Field(
+        description="Id of the platform's link the button opens, or one id per language."
+    )
+    label: Localized = Field(
+        description='What the button says, e.g. "Ouvrir le formulaire" / "Open the form".'
+    )
+
+
 class Procedure(_Strict):
     id: Identifier
     title: Localized
     channel: Channel
     surfaces: list[Surface] = Field(min_length=1)
-    requires_account: StrictBool
+    requires_account: StrictBool | None = Field(
+        description="Whether the procedure needs an account; null when no source says."
+    )
     audience: list[Audience] = Field(min_length=1, description="Who the procedure is for.")
     stops: Localized = Field(description="What the procedure stops.")
-    caveats: list[Localized] = Field(default_factory=list)
+    action: Action | None = Field(
+        default=None, description="The button shown first, above the steps."
+    )
+    caveats: list[Caveat] = Field(default_factory=list)
     steps: Steps
 
 
@@ -167,8 +210,24 @@ class Link(_Strict):
     url: Url
     kind: LinkKind
     lang: LanguageTag
-    title: Text | None = None
+    title: Text | None = Field(default=None, description="The page's own title, in its language.")
+    name: Localized | None = Field(
+        default=None,
+        description="What the guide calls the link in each language; without it, the guide "
+        "shows `title` to readers of the page's language and the kind of page to the others.",
+    )
     watch: Watch | None = None
+
+
+class Alias(_Strict):
+    """Another name people use for the service or for where it lives (a former name, the
+    app it sits in, a French spelling), so that the guide's search finds it."""
+
+    name: Text
+    source: Url = Field(
+        description="The address, among the platform's `sources`, of the page that uses "
+        "this name for the service."
+    )
 
 
 class UnwatchedLabel(_Strict):
@@ -187,6 +246,9 @@ class Platform(_Strict):
     id: Identifier
     provider: Text
     service: Text
+    aliases: list[Alias] = Field(
+        default_factory=list, description="Other names the guide's search finds it by."
+    )
     sources: list[Source] = Field(min_length=1)
     last_reviewed: dt.date
     procedures: list[Procedure] = Field(min_length=1)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from optout_watch.catalogue.coverage import label_decisions
 from optout_watch.catalogue.models import Platform
-from optout_watch.guide.words import WORDS, Lang, long_date
+from optout_watch.guide.words import WORDS, Lang, long_date, quoted
 from optout_watch.pages.extract import match_key
 from optout_watch.report.people import ReportView
 
@@ -23,6 +23,17 @@ class LabelStatus:
     last_seen: dt.date | None = None
     #: The guide was built with a report (so "not seen yet" can be said).
     reported: bool = False
+    #: The day of the report's check in which a watched page no longer showed it.
+    missing_on: dt.date | None = None
+    #: The wording the check found in its place, if any.
+    suggestion: str | None = None
+    #: A watched page showed it at the report's check.
+    present: bool = False
+
+    @property
+    def seen(self) -> bool:
+        """Verified: a watched page showed it and the last check did not miss it."""
+        return (self.present or self.last_seen is not None) and self.missing_on is None
 
 
 NOT_WATCHED = LabelStatus()
@@ -46,8 +57,32 @@ def label_checks(
             if label.last_seen and match_key(label.label) == key
         ]
         last = dt.date.fromisoformat(max(sightings)[:10]) if sightings else None
-        checks[(decision.lang, key)] = LabelStatus(decision.watched, last, report is not None)
+        states = [
+            label
+            for page in pages
+            if page is not None and page.checked
+            for label in page.labels
+            if match_key(label.label) == key
+        ]
+        missing = [label for label in states if label.state == "missing"]
+        suggestion = next((m.suggestions[0].text for m in missing if m.suggestions), None)
+        checks[(decision.lang, key)] = LabelStatus(
+            decision.watched,
+            last,
+            report is not None,
+            report_date(report) if missing and report is not None else None,
+            suggestion,
+            any(label.state == "present" for label in states),
+        )
     return checks
+
+
+def report_date(report: ReportView) -> dt.date | None:
+    """The day of the report's check; None when its timestamp does not parse."""
+    try:
+        return dt.datetime.fromisoformat(report.started_at).date()
+    except ValueError:
+        return None
 
 
 def check_of(checks: LabelStatuses, lang: str, label: str) -> LabelStatus:
@@ -55,10 +90,18 @@ def check_of(checks: LabelStatuses, lang: str, label: str) -> LabelStatus:
 
 
 def check_text(check: LabelStatus, lang: Lang) -> str:
-    """`checked every night, seen on 6 December 2026`, or `not checked automatically`."""
+    """`seen on the official page`, `not found on the help page when checked on …`, or
+    `not checked automatically`: a label is called verified only when a page showed it."""
     w = WORDS[lang]
     if not check.watched:
         return w["label_unchecked"]
-    if check.last_seen is not None:
-        return w["label_seen"].format(date=long_date(check.last_seen, lang))
+    if check.missing_on is not None:
+        date = long_date(check.missing_on, lang)
+        if check.suggestion:
+            return w["label_gone_suggestion"].format(
+                date=date, suggestion=quoted(check.suggestion, lang)
+            )
+        return w["label_gone"].format(date=date)
+    if check.seen:
+        return w["label_seen_plain"]
     return w["label_unseen"] if check.reported else w["label_checked"]

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -29,10 +29,18 @@ from optout_watch.guide.label_checks import (
     check_of,
     check_text,
     label_checks,
+    report_date,
 )
 from optout_watch.guide.words import (
+    ACCOUNT_MARKS,
     AUDIENCES,
     CHANNELS,
+    CNIL_FURTHER_READING,
+    CNIL_GUIDE_URL,
+    CNIL_RESERVATION,
+    CNIL_RESERVATION_EN,
+    EFFORT_LEVELS,
+    EFFORTS,
     LANGS,
     LANGUAGE_NAMES,
     LINK_KINDS,
@@ -79,21 +87,26 @@ class Segment:
 @dataclass(frozen=True, slots=True)
 class UiLabel:
     text: str
-    #: Earlier wordings the catalogue records for this label, newest first.
-    formerly: tuple[str, ...] = ()
-    #: Whether a watched page checks it, and when that page last showed it.
+    #: Whether a watched page checks it, when that page last showed it, whether it was missed.
     check: LabelStatus = NOT_WATCHED
 
 
 @dataclass(frozen=True, slots=True)
 class GuideLink:
     url: str
+    #: In the reader's language.
     name: str
     lang: str
     #: `in English` when the page is not in the reader's language, else None.
     language_note: str | None
-    #: The language of `name` when it is the page's own title in another language.
-    name_lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepNote:
+    """`“Vibe” was formerly “Le Chat”; noted on 3 September 2026 on <source>`."""
+
+    text: str
+    source: GuideLink | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +116,22 @@ class GuideStep:
     #: The labels the text does not quote: shown after it, "On screen: …".
     unquoted: tuple[UiLabel, ...]
     links: tuple[GuideLink, ...]
+    #: Where a label differs from an earlier wording, and where that was seen.
+    notes: tuple[StepNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Note:
+class Freshness:
+    """One line on what the last automatic check found for a procedure."""
+
     kind: NoteKind
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuideAction:
+    label: str
+    link: GuideLink
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +142,18 @@ class GuideProcedure:
     channel_name: str
     surfaces: tuple[str, ...]
     surface_names: tuple[str, ...]
-    requires_account: bool
+    #: `yes`, `no` or `unknown` (the source does not say).
+    account: str
     audience: tuple[str, ...]
     stops: str
     caveats: tuple[str, ...]
     steps: tuple[GuideStep, ...]
-    notes: tuple[Note, ...]
+    action: GuideAction | None
+    #: `A form · no account needed`, from the channel and the account.
+    effort: str
+    #: `easy`, `medium` or `hard`: the colour of the effort mark.
+    effort_level: str
+    freshness: Freshness | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +162,7 @@ class GuideSource:
     publisher: str
     date: str
     url: str
-    #: The source's language when known and not the reader's (its title is in it).
+    #: The title's language when it is not the reader's.
     lang: str | None = None
 
 
@@ -145,10 +174,11 @@ class GuidePlatform:
     last_reviewed: str
     procedures: tuple[GuideProcedure, ...]
     sources: tuple[GuideSource, ...]
+    aliases: tuple[str, ...] = ()
     channels: tuple[str, ...] = field(default=())
     surfaces: tuple[str, ...] = field(default=())
     no_account: bool = False
-    #: Lower-case words without accents that the search box matches.
+    #: The names the search box matches, as `search_key` writes them.
     search: str = ""
 
 
@@ -166,7 +196,8 @@ def _platform(platform: Platform, report: ReportView | None, lang: Lang) -> Guid
     procedures = tuple(_procedure(p, links, report, checks, lang) for p in platform.procedures)
     channels = tuple(dict.fromkeys(p.channel for p in procedures))
     surfaces = tuple(dict.fromkeys(s for p in procedures for s in p.surfaces))
-    words = [platform.provider, platform.service, platform.id, *(p.title for p in procedures)]
+    aliases = tuple(alias.name for alias in platform.aliases)
+    names = [platform.provider, platform.service, platform.id, *aliases]
     return GuidePlatform(
         id=platform.id,
         provider=platform.provider,
@@ -179,24 +210,28 @@ def _platform(platform: Platform, report: ReportView | None, lang: Lang) -> Guid
                 s.publisher,
                 long_date(s.date, lang),
                 s.url,
-                _source_lang(s.url, links, lang),
+                _source_lang(s.lang, s.url, links, lang),
             )
             for s in platform.sources
         ),
+        aliases=aliases,
         channels=channels,
         surfaces=surfaces,
-        no_account=any(not p.requires_account for p in procedures),
-        search=search_key(" ".join(words)),
+        no_account=any(p.account == "no" for p in procedures),
+        search=search_key(" ".join(names)),
     )
 
 
 _PATH_LANGUAGE = re.compile(r"^https?://[^/]+/([a-z]{2})(?:[-_][a-zA-Z]{2})?(?:/|$)")
 
 
-def _source_lang(url: str, links: Mapping[str, Link], lang: Lang) -> str | None:
-    """The language of a source, from the catalogue's link to the same page or from a
-    language folder in its address (`/fr/`, `/en-us/`); None when unknown or the reader's."""
-    found = next((link.lang for link in links.values() if link.url == url), None)
+def _source_lang(
+    title_lang: str | None, url: str, links: Mapping[str, Link], lang: Lang
+) -> str | None:
+    """The language of a source's title: the catalogue's when it gives one, else the language
+    of its link to the same page or of a language folder in its address (`/fr/`, `/en-us/`);
+    None when unknown or the reader's."""
+    found = title_lang or next((link.lang for link in links.values() if link.url == url), None)
     if found is None:
         match = _PATH_LANGUAGE.match(url)
         found = match.group(1) if match and match.group(1) in _KNOWN_LANGUAGES else None
@@ -204,13 +239,28 @@ def _source_lang(url: str, links: Mapping[str, Link], lang: Lang) -> str | None:
 
 
 _KNOWN_LANGUAGES = frozenset({"fr", "en", "de", "es", "it", "nl", "pt"})
+_NOT_A_WORD = re.compile(r"[^0-9a-z]+")
 
 
 def search_key(text: str) -> str:
-    """Lower case, without accents, one space between words: what `guide.js` compares."""
+    """Lower case, without accents, words of letters and digits one space apart (`X / xAI`
+    is `x xai`): what `guide.js` compares, word by word."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.split())
+    return " ".join(dict.fromkeys(_NOT_A_WORD.sub(" ", bare).split()))
+
+
+def _account(procedure: Procedure) -> str:
+    if procedure.requires_account is None:
+        return "unknown"
+    return "yes" if procedure.requires_account else "no"
+
+
+def _action_link(procedure: Procedure, lang: Lang) -> str | None:
+    if procedure.action is None:
+        return None
+    link = procedure.action.link
+    return link if isinstance(link, str) else getattr(link, lang)
 
 
 def _procedure(
@@ -220,21 +270,32 @@ def _procedure(
     checks: LabelStatuses,
     lang: Lang,
 ) -> GuideProcedure:
-    steps = getattr(procedure.steps, lang)
-    renames = _renames(procedure, links)
+    steps = tuple(
+        _step(step, links, _renames(procedure, links), checks, lang)
+        for step in getattr(procedure.steps, lang)
+    )
+    action_id = _action_link(procedure, lang)
+    action = None
+    if procedure.action is not None and action_id is not None and action_id in links:
+        action = GuideAction(getattr(procedure.action.label, lang), _link(links[action_id], lang))
+    account = _account(procedure)
+    channel = str(procedure.channel)
     return GuideProcedure(
         id=procedure.id,
         title=getattr(procedure.title, lang),
-        channel=str(procedure.channel),
-        channel_name=CHANNELS[lang][str(procedure.channel)],
+        channel=channel,
+        channel_name=CHANNELS[lang][channel],
         surfaces=tuple(str(s) for s in procedure.surfaces),
         surface_names=tuple(SURFACES[lang][str(s)] for s in procedure.surfaces),
-        requires_account=procedure.requires_account,
+        account=account,
         audience=tuple(AUDIENCES[lang][str(a)] for a in procedure.audience),
         stops=getattr(procedure.stops, lang),
-        caveats=tuple(getattr(c, lang) for c in procedure.caveats),
-        steps=tuple(_step(step, links, renames, checks, lang) for step in steps),
-        notes=tuple(_notes(procedure, links, renames, report, lang)),
+        caveats=tuple(text for c in procedure.caveats if (text := getattr(c, lang)) is not None),
+        steps=steps,
+        action=action,
+        effort=f"{EFFORTS[lang][channel]} · {ACCOUNT_MARKS[lang][account]}",
+        effort_level=EFFORT_LEVELS[channel],
+        freshness=freshness(steps, action, report, lang),
     )
 
 
@@ -245,26 +306,45 @@ def _step(
     checks: LabelStatuses,
     lang: Lang,
 ) -> GuideStep:
-    labels = tuple(
-        UiLabel(text, tuple(r.old for r in renames.get(text, [])), check_of(checks, lang, text))
-        for text in step.ui
-    )
+    labels = tuple(UiLabel(text, check_of(checks, lang, text)) for text in step.ui)
     return GuideStep(
         segments=split_labels(step.text, step.ui),
         labels=labels,
         unquoted=tuple(label for label in labels if label.text not in step.text),
         links=tuple(_link(links[i], lang) for i in step.links if i in links),
+        notes=tuple(
+            _rename_note(text, rename, links, lang)
+            for text in step.ui
+            for rename in renames.get(text, [])
+        ),
     )
+
+
+def _rename_note(label: str, rename: Rename, links: Mapping[str, Link], lang: Lang) -> StepNote:
+    """`“Vibe” was formerly “Le Chat”; noted on 3 September 2026 on` the page that showed it."""
+    w = WORDS[lang]
+    where = next((link for link in links.values() if link.url == rename.source), None)
+    key = "formerly_step" if rename.date is not None else "formerly_step_undated"
+    date = long_date(rename.date, lang) if rename.date is not None else ""
+    text = w[key].format(label=quoted(label, lang), old=quoted(rename.old, lang), date=date)
+    if where is None:
+        return StepNote(text, GuideLink(rename.source, rename.source, "", None))
+    return StepNote(text, _link(where, lang))
 
 
 def _link(link: Link, lang: Lang) -> GuideLink:
+    """The link under a name in the reader's language: its `name`, or its page's title when
+    the page is in that language, else the kind of page (`Form`) and its language."""
     if not link.url.startswith(("https://", "http://")):  # the schema allows nothing else
         raise ValueError(f"not a web address: {link.url!r}")
-    note = None if link.lang.split("-")[0] == lang else in_language(link.lang, lang)
-    name_lang = link.lang if note is not None and link.title else None
-    return GuideLink(
-        link.url, link.title or LINK_KINDS[lang][str(link.kind)], link.lang, note, name_lang
-    )
+    same = link.lang.split("-")[0] == lang
+    if link.name is not None:
+        name = getattr(link.name, lang)
+    elif same and link.title:
+        name = link.title
+    else:
+        name = LINK_KINDS[lang][str(link.kind)]
+    return GuideLink(link.url, name, link.lang, None if same else in_language(link.lang, lang))
 
 
 def split_labels(text: str, labels: Sequence[str]) -> tuple[Segment, ...]:
@@ -292,7 +372,7 @@ def split_labels(text: str, labels: Sequence[str]) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-# --- label renames: read defensively (`fix` records them in `watch.renamed`) ---------------
+# --- label renames (`fix` records them in `watch.renamed`) ----------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,40 +380,19 @@ class Rename:
     new: str
     old: str
     date: dt.date | None
-
-
-_HISTORY_FIELDS = ("renamed", "renames")
-_NEW_FIELDS = ("new",)
-_OLD_FIELDS = ("old",)
-_DATE_FIELDS = ("date",)
-
-
-def _field(entry: Any, names: Sequence[str]) -> Any:
-    for name in names:
-        value = entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
-        if value is not None:
-            return value
-    return None
+    #: The page on which the new wording was found.
+    source: str
 
 
 def _renames(procedure: Procedure, links: Mapping[str, Link]) -> dict[str, list[Rename]]:
-    """The label renames the catalogue records (in the `watch` of the links the procedure
-    uses), by current label, newest first, following chains (`c` formerly `b`, formerly `a`);
-    empty when the catalogue records none, or its model has no rename history."""
-    owners: list[Any] = [link.watch for link in _procedure_links(procedure, links) if link.watch]
+    """The label renames the catalogue records in the `watch` of the links the procedure
+    uses, by current label, newest first, following chains (`c` formerly `b`, formerly `a`)."""
     direct: dict[str, list[Rename]] = {}
-    for owner in owners:
-        for name in _HISTORY_FIELDS:
-            history = getattr(owner, name, None)
-            if not isinstance(history, list | tuple):
-                continue
-            for entry in history:
-                new = _field(entry, _NEW_FIELDS)
-                old = _field(entry, _OLD_FIELDS)
-                date = _field(entry, _DATE_FIELDS)
-                if isinstance(new, str) and isinstance(old, str) and old != new:
-                    when = date if isinstance(date, dt.date) else None
-                    direct.setdefault(new, []).append(Rename(new, old, when))
+    for link in _procedure_links(procedure, links):
+        for entry in link.watch.renamed if link.watch else []:
+            if entry.old != entry.new:
+                rename = Rename(entry.new, entry.old, entry.date, entry.evidence.url)
+                direct.setdefault(entry.new, []).append(rename)
     found: dict[str, list[Rename]] = {}
     for label in direct:
         chain: list[Rename] = []
@@ -349,123 +408,97 @@ def _renames(procedure: Procedure, links: Mapping[str, Link]) -> dict[str, list[
     return found
 
 
-# --- freshness, from a report ---------------------------------------------------------------
-
-
-def report_date(report: ReportView) -> dt.date | None:
-    try:
-        return dt.datetime.fromisoformat(report.started_at).date()
-    except ValueError:
-        return None
-
-
 def _procedure_links(procedure: Procedure, links: Mapping[str, Link]) -> list[Link]:
     ids = [i for lang in LANGS for step in getattr(procedure.steps, lang) for i in step.links]
+    ids += [i for lang in LANGS if (i := _action_link(procedure, lang)) is not None]
     return [links[i] for i in dict.fromkeys(ids) if i in links]
 
 
-def _notes(
-    procedure: Procedure,
-    links: Mapping[str, Link],
-    renames: Mapping[str, list[Rename]],
+# --- freshness, from a report ---------------------------------------------------------------
+
+
+def freshness(
+    steps: Sequence[GuideStep],
+    action: GuideAction | None,
     report: ReportView | None,
     lang: Lang,
-) -> list[Note]:
-    words = WORDS[lang]
-    notes: list[Note] = []
-    own_labels = {label for step in getattr(procedure.steps, lang) for label in step.ui}
-    for new, history in renames.items():
-        if new not in own_labels:
-            continue
-        for rename in history:
-            if rename.date is None:
-                text = words["fresh_renamed_undated"].format(
-                    label=quoted(new, lang), old=quoted(rename.old, lang)
-                )
-            else:
-                text = words["fresh_renamed"].format(
-                    label=quoted(new, lang),
-                    old=quoted(rename.old, lang),
-                    date=long_date(rename.date, lang),
-                )
-            notes.append(Note("info", text))
+) -> Freshness | None:
+    """What the report's check found for the links and labels a procedure shows in `lang`, in
+    one line; None without a report. Says "up to date" only of what was checked and found:
+    a link that was not checked, was turned away or failed, or a label missed, is named."""
     if report is None:
-        return notes
+        return None
+    w = WORDS[lang]
+    shown = ([action.link] if action else []) + [link for step in steps for link in step.links]
+    shown = list({link.url: link for link in shown}.values())
+    if not shown:
+        return Freshness("info", w["fresh_no_link"])
     day = report_date(report)
-    when = long_date(day, lang) if day else report.started_at
-    checked: list[Note] = []
-    problems: list[Note] = []
-    for link in _procedure_links(procedure, links):
-        name = quoted(link.title or LINK_KINDS[lang][str(link.kind)], lang)
+    problems: list[str] = []
+    warning = False
+    for link in shown:
+        name = quoted(link.name, lang)
         reported = report.link(link.url)
+        outcome = reported.outcome if reported is not None else None
         if reported is None:
-            problems.append(Note("info", words["fresh_unchecked"].format(link=name, date=when)))
-            continue
-        checked.append(Note("ok", words["fresh_ok"].format(date=when)))
-        outcome = reported.outcome
-        if outcome == "redirected":
-            problems.append(Note("info", words["fresh_moved"].format(link=name, date=when)))
+            problems.append(w["fresh_p_unchecked"].format(link=name))
+        elif outcome == "blocked":
+            problems.append(w["fresh_p_blocked"].format(link=name))
+        elif outcome == "error":
+            problems.append(w["fresh_p_error"].format(link=name))
+            warning = True
         elif outcome == "broken":
             status = f" (HTTP {reported.status})" if reported.status else ""
-            problems.append(
-                Note("warning", words["fresh_broken"].format(link=name, date=when, status=status))
-            )
-        elif outcome == "blocked":
-            problems.append(Note("info", words["fresh_blocked"].format(link=name, date=when)))
-        elif outcome == "error":
-            problems.append(Note("warning", words["fresh_error"].format(link=name, date=when)))
-        problems += _label_notes(report, link.url, when, lang)
-        problems += page_reading_notes(report, link.url, name, lang)
-    return notes + checked[:1] + problems
+            problems.append(w["fresh_p_broken"].format(link=name, status=status))
+            warning = True
+        elif outcome == "redirected":
+            problems.append(w["fresh_p_moved"].format(link=name))
+        if read := archive_reading(report, link.url, name, lang):
+            problems.append(read)
+    labels = [label for step in steps for label in step.labels]
+    gone = [quoted(label.text, lang) for label in labels if label.check.missing_on is not None]
+    unseen = [
+        quoted(label.text, lang)
+        for label in labels
+        if label.check.watched and not label.check.seen and label.check.missing_on is None
+    ]
+    if gone:
+        problems.append(w["fresh_p_label"].format(labels=", ".join(dict.fromkeys(gone))))
+        warning = True
+    if unseen:
+        problems.append(w["fresh_p_unseen"].format(labels=", ".join(dict.fromkeys(unseen))))
+    seen = [label.check.seen for label in labels]
+    if problems:
+        what = w["fresh_and"].join(dict.fromkeys(problems))
+    elif seen and all(seen):
+        what = w["fresh_all"]
+    elif any(seen):
+        what = w["fresh_some"]
+    else:
+        what = w["fresh_links_only"]
+    when = long_date(day, lang) if day else report.started_at
+    text = w["fresh_line"].format(date=when, what=what)
+    return Freshness("warning" if warning else "info" if problems else "ok", text)
 
 
 #: A page read from the web archive's copy (kept beside the one function using it).
 _ARCHIVE_READING: dict[Lang, str] = {
-    "fr": "La page {link} n’a pas pu être lue directement : ses libellés ont été vérifiés sur "
-    "la copie qu’en garde la Wayback Machine, datée du {date}.",
-    "en": "The page {link} could not be read directly: its labels were checked on the "
-    "Wayback Machine's copy of {date}.",
+    "fr": "les libellés de {link} ont été vérifiés sur la copie qu’en garde la Wayback Machine, "
+    "datée du {date}",
+    "en": "the labels of {link} were checked on the Wayback Machine's copy of {date}",
 }
 
 
-def page_reading_notes(report: ReportView, url: str, name: str, lang: Lang) -> list[Note]:
+def archive_reading(report: ReportView, url: str, name: str, lang: Lang) -> str | None:
     """How the last check read the watched page `url` (named `name`), when the guide must say
-    it: from the web archive's copy, and of which day. Nothing for a page read live or in the
-    browser (a page not read at all has its link's note), nor for a report that does not say
-    (`pages[].read_from`)."""
+    it: from the web archive's copy, and of which day. None for a page read live or in the
+    browser (a page not read at all has its link's words), or a report that does not say."""
     page = report.page(url)
     archived = page.archive.archived if page is not None and page.archive is not None else None
     if page is None or page.read_from != "archive" or archived is None:
-        return []
+        return None
     day = long_date(dt.date.fromisoformat(archived.date), lang)
-    return [Note("info", _ARCHIVE_READING[lang].format(link=name, date=day))]
-
-
-def _label_notes(report: ReportView, url: str, when: str, lang: Lang) -> list[Note]:
-    page = report.page(url)
-    if page is None or not page.checked:
-        return []
-    words = WORDS[lang]
-    notes = []
-    for label in page.labels:
-        if label.state != "missing":
-            continue
-        streak = next(
-            (
-                f.streak
-                for f in report.findings
-                if f.code == "label-missing" and f.url == url and f.label == label.label
-            ),
-            1,
-        )
-        key = "fresh_label_new" if streak <= 1 else "fresh_label_streak"
-        text = words[key].format(label=quoted(label.label, lang), date=when, runs=streak)
-        if label.suggestions:
-            text += words["fresh_label_suggestion"].format(
-                suggestion=quoted(label.suggestions[0].text, lang)
-            )
-        notes.append(Note("warning", text))
-    return notes
+    return _ARCHIVE_READING[lang].format(link=name, date=day)
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -484,8 +517,10 @@ def _environment() -> Environment:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         CHANNELS=CHANNELS,
         SURFACES=SURFACES,
+        CNIL_GUIDE_URL=CNIL_GUIDE_URL,
+        CNIL_FURTHER_READING=CNIL_FURTHER_READING,
+        reservation=_reservation,
         label_of=_label_of,
-        formerly_text=_formerly_text,
         check_text=check_text,
     )
     return env
@@ -510,23 +545,19 @@ def render_site(
     )
     for lang in langs:
         views = guide_platforms(platforms, report, lang)
-        common = {
-            "lang": lang,
-            "langs": list(langs),
-            "w": WORDS[lang],
-            "root": "../",
-            "checked": long_date(day, lang) if day else None,
-        }
+        common = {"lang": lang, "langs": list(langs), "w": WORDS[lang], "root": "../"}
         files[f"{lang}/index.html"] = env.get_template("index.html.j2").render(
             platforms=views,
             channels=list(dict.fromkeys(c for v in views for c in v.channels)),
             surfaces=list(dict.fromkeys(s for v in views for s in v.surfaces)),
             page="index.html",
+            checked=long_date(day, lang) if day else None,
             **common,
         )
+        # A platform page dates each procedure's check in its freshness line only.
         for view in views:
             files[f"{lang}/{view.id}.html"] = env.get_template("platform.html.j2").render(
-                platform=view, page=f"{view.id}.html", **common
+                platform=view, page=f"{view.id}.html", checked=None, **common
             )
     return files
 
@@ -550,36 +581,26 @@ def _md(text: str) -> str:
 
 
 def _md_label(label: UiLabel, lang: Lang) -> str:
-    text = f"**{_md(label.text)}**"
-    if label.formerly:
-        text += f" ({_md(_formerly_text(label.formerly, lang))})"
-    return text + f" <sub>{_md(check_text(label.check, lang))}</sub>"
+    return f"**{_md(label.text)}** <sub>{_md(check_text(label.check, lang))}</sub>"
+
+
+def _reservation(lang: Lang) -> str:
+    """The CNIL's reservation: its own words in French, a translation in English."""
+    return CNIL_RESERVATION if lang == "fr" else CNIL_RESERVATION_EN
 
 
 def _md_platform(view: GuidePlatform, lang: Lang) -> list[str]:
     w = WORDS[lang]
-    lines = [
-        f'<a id="{view.id}"></a>',
-        "",
-        f"## {_md(_name(view))}",
-        "",
-        _md(w["last_reviewed"].format(date=view.last_reviewed)),
-        "",
-    ]
+    lines = [f'<a id="{view.id}"></a>', "", f"## {_md(_name(view))}", ""]
+    if view.aliases:
+        lines += [f"{_md(w['also_called'])}{_colon(lang)} {_md(', '.join(view.aliases))}", ""]
     for procedure in view.procedures:
-        account = w["yes"] if procedure.requires_account else w["no"]
-        lines += [
-            f"### {_md(procedure.title)}",
-            "",
-            f"- {_md(w['channel'])}{_colon(lang)} {_md(procedure.channel_name)}",
-            f"- {_md(w['surfaces'])}{_colon(lang)} {_md(', '.join(procedure.surface_names))}",
-            f"- {_md(w['account_needed'])}{_colon(lang)} {account}",
-            f"- {_md(w['for_whom'])}{_colon(lang)} {_md(', '.join(procedure.audience))}",
-            f"- {_md(w['stops'])}{_colon(lang)} {_md(procedure.stops)}",
-            "",
-            f"**{_md(w['steps'])}**",
-            "",
-        ]
+        lines += [f"### {_md(procedure.title)}", ""]
+        if procedure.action is not None:
+            link = procedure.action.link
+            note = f" ({_md(link.language_note)})" if link.language_note else ""
+            lines += [f"**{_md(procedure.action.label)}**{note}{_colon(lang)} "
+                      f"{autolink(link.url)}", ""]  # fmt: skip
         for number, step in enumerate(procedure.steps, start=1):
             text = "".join(
                 _md_label(_label_of(step, s.text), lang) if s.label else _md(s.text)
@@ -592,22 +613,22 @@ def _md_platform(view: GuidePlatform, lang: Lang) -> list[str]:
             for link in step.links:
                 note = f" ({_md(link.language_note)})" if link.language_note else ""
                 lines.append(f"   {_md(link.name)}{note}{_colon(lang)} {autolink(link.url)}")
+            for step_note in step.notes:
+                where = autolink(step_note.source.url) if step_note.source else ""
+                lines.append(f"   {_md(step_note.text)}{where}")
+        lines += ["", f"- {_md(w['stops'])}{_colon(lang)} {_md(procedure.stops)}",
+                  f"- {_md(procedure.effort)}"]  # fmt: skip
+        lines += [f"- {_md(caveat)}" for caveat in procedure.caveats]
+        if procedure.freshness is not None:
+            lines.append(f"- {_md(procedure.freshness.text)}")
         lines.append("")
-        if procedure.caveats:
-            lines += [f"**{_md(w['caveats'])}**", ""]
-            lines += [f"- {_md(caveat)}" for caveat in procedure.caveats]
-            lines.append("")
-        if procedure.notes:
-            lines += [f"**{_md(w['freshness'])}**", ""]
-            lines += [f"- {_md(note.text)}" for note in procedure.notes]
-            lines.append("")
     lines += [f"**{_md(w['sources'])}**", ""]
     for source in view.sources:
         published = w["published"].format(publisher=source.publisher, date=source.date)
         lines.append(
             f"- {_md(source.title)} ({_md(published)}){_colon(lang)} {autolink(source.url)}"
         )
-    lines.append("")
+    lines += ["", _md(w["last_reviewed"].format(date=view.last_reviewed)), ""]
     return lines
 
 
@@ -616,11 +637,6 @@ def _name(view: GuidePlatform) -> str:
     if view.provider.casefold() == view.service.casefold():
         return view.service
     return f"{view.service} ({view.provider})"
-
-
-def _formerly_text(formerly: Sequence[str], lang: Lang) -> str:
-    """`formerly “Data Controls”`."""
-    return WORDS[lang]["formerly"].format(label=", ".join(quoted(o, lang) for o in formerly))
 
 
 def _label_of(step: GuideStep, text: str) -> UiLabel:
@@ -645,12 +661,16 @@ def render_markdown(
         lines = [f"# {_md(w['site_title'])}", "", _md(w["site_intro"]), ""]
         if day is not None:
             lines += [_md(w["checked_on"].format(date=long_date(day, lang))), ""]
+        lines += [f"> {_md(_reservation(lang))} ({autolink(CNIL_GUIDE_URL)})", ""]
         lines += [f"**{_md(w['markdown_index'])}**", ""]
         lines += [f"- [{_md(_name(v))}](#{v.id})" for v in views]
         lines.append("")
         for view in views:
             lines += _md_platform(view, lang)
-        lines += [_md(w["footer"]), ""]
+        lines += [f"**{_md(w['further_reading'])}**", ""]
+        lines += [f"- {_md(names[lang])}{_colon(lang)} {autolink(url)}"
+                  for url, names in CNIL_FURTHER_READING]  # fmt: skip
+        lines += ["", _md(w["footer"]), ""]
         files[f"guide.{lang}.md"] = "\n".join(lines)
     return files
 

@@ -40,17 +40,14 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "any_channel": "Toutes les démarches",
         "surface": "Appareil",
         "any_surface": "Tous les appareils",
-        "no_account": "Sans compte",
         "no_account_filter": "Seulement les démarches possibles sans compte",
         "shown_one": "{n} plateforme affichée",
         "shown_many": "{n} plateformes affichées",
         "shown_none": "Aucune plateforme ne correspond à la recherche.",
         "procedures": "Démarches",
-        "channels": "Démarches",
         "surfaces": "Appareils",
         "provider": "Entreprise",
         "colon": "\u00a0: ",
-        "on_this_page": "Sur cette page",
         "last_reviewed": "Vérifié par une personne le {date}.",
         "checked_on": "Liens vérifiés automatiquement le {date}.",
         "account_needed": "Compte nécessaire",
@@ -61,39 +58,48 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "steps": "Étapes",
         "on_screen": "À l’écran :",
         "caveats": "À savoir",
-        "freshness": "Fraîcheur",
         "sources": "Sources",
         "published": "{publisher}, {date}",
         "link": "Lien",
-        "formerly": "anciennement {label}",
         "back": "Retour à la liste des plateformes",
         "footer": "Ce guide est tenu à jour par optout-watch, qui vérifie chaque nuit ses "
         "liens et, sur les pages d’aide officielles, les libellés marqués «\u00a0vérifié chaque "
         "nuit\u00a0» ; les autres libellés viennent de ses sources et ne sont pas vérifiés "
         "automatiquement. Il ne remplace pas un conseil juridique.",
         "label_checked": "vérifié chaque nuit",
-        "label_seen": "vérifié chaque nuit, vu le {date} sur la page officielle",
         "label_unseen": "vérifié chaque nuit, pas encore vu sur la page officielle",
         "label_unchecked": "non vérifié automatiquement",
         "markdown_index": "Plateformes",
-        # Freshness, from a report.
-        "fresh_ok": "Liens vérifiés le {date}.",
-        "fresh_moved": "Le lien {link} mène désormais à une autre page (vérifié le {date}) ; "
-        "il devrait toujours vous y conduire.",
-        "fresh_broken": "Le lien {link} ne fonctionnait pas lors de la vérification du "
-        "{date}{status}. La page a peut-être changé d’adresse : cherchez-la depuis le centre "
-        "d’aide du service.",
-        "fresh_blocked": "Notre robot a été refoulé par {link} le {date} ; le lien peut "
-        "très bien fonctionner pour vous.",
-        "fresh_error": "Le lien {link} n’a pas pu être joint le {date} ; c’est peut-être passager.",
-        "fresh_unchecked": "Le lien {link} n’a pas été vérifié lors du dernier contrôle ({date}).",
-        "fresh_label_new": "{label} n’apparaît plus sur la page d’aide depuis la vérification "
-        "du {date}.",
-        "fresh_label_streak": "{label} n’apparaît plus sur la page d’aide depuis {runs} "
-        "vérifications (la dernière le {date}).",
-        "fresh_label_suggestion": " Le libellé est peut-être devenu {suggestion}.",
-        "fresh_renamed": "{label} s’appelait auparavant {old} (changement relevé le {date}).",
-        "fresh_renamed_undated": "{label} s’appelait auparavant {old}.",
+        "also_called": "Aussi appelé",
+        "in_french": "en français",
+        "more_about": "Détails de la démarche",
+        "account_unknown": "non précisé par la source",
+        "empties": "Empêche",
+        "n_procedures": "{n} démarches sur cette page",
+        "reservation_intro": "Le guide de la CNIL, source de ces démarches, précise\u00a0:",
+        "further_reading": "Pour approfondir",
+        "formerly_step": "{label} s’appelait auparavant {old}\u00a0; relevé le {date} sur ",
+        "formerly_step_undated": "{label} s’appelait auparavant {old}\u00a0; relevé sur ",
+        "label_gone": "introuvable sur la page d’aide lors de la vérification du {date}",
+        "label_gone_suggestion": "introuvable sur la page d’aide lors de la vérification du "
+        "{date}\u00a0; peut-être devenu {suggestion}",
+        "label_seen_plain": "vérifié chaque nuit, vu sur la page officielle",
+        "fresh_line": "Vérifié automatiquement le {date}\u00a0: {what}.",
+        "fresh_all": "liens et libellés à jour",
+        "fresh_links_only": "liens à jour (les libellés ne sont pas vérifiés automatiquement)",
+        "fresh_some": "liens à jour, ainsi que les libellés marqués «\u00a0vu sur la page "
+        "officielle\u00a0»",
+        "fresh_no_link": "Pas de vérification automatique\u00a0: cette démarche ne donne aucun "
+        "lien.",
+        "fresh_p_unchecked": "le lien {link} n’a pas été vérifié",
+        "fresh_p_blocked": "le site de {link} a refusé notre robot, le lien n’a donc pas été "
+        "vérifié (il peut fonctionner pour vous)",
+        "fresh_p_error": "le lien {link} n’a pas pu être joint (c’est peut-être passager)",
+        "fresh_p_broken": "le lien {link} ne fonctionnait pas{status}",
+        "fresh_p_moved": "le lien {link} mène désormais à une autre page",
+        "fresh_p_label": "introuvable sur la page d’aide\u00a0: {labels} (signalé à son étape)",
+        "fresh_p_unseen": "pas encore vu sur la page d’aide\u00a0: {labels}",
+        "fresh_and": "\u00a0; ",
     },
     "en": {
         "site_title": "Opting out of AI training on your data",
@@ -111,17 +117,14 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "any_channel": "Any procedure",
         "surface": "Device",
         "any_surface": "Any device",
-        "no_account": "No account needed",
         "no_account_filter": "Only procedures that need no account",
         "shown_one": "{n} platform shown",
         "shown_many": "{n} platforms shown",
         "shown_none": "No platform matches the search.",
         "procedures": "Procedures",
-        "channels": "Procedures",
         "surfaces": "Devices",
         "provider": "Company",
         "colon": ": ",
-        "on_this_page": "On this page",
         "last_reviewed": "Reviewed by a person on {date}.",
         "checked_on": "Links checked automatically on {date}.",
         "account_needed": "Account needed",
@@ -132,37 +135,47 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "steps": "Steps",
         "on_screen": "On screen:",
         "caveats": "Good to know",
-        "freshness": "Freshness",
         "sources": "Sources",
         "published": "{publisher}, {date}",
         "link": "Link",
-        "formerly": "formerly {label}",
         "back": "Back to the list of platforms",
         "footer": "This guide is kept up to date by optout-watch, which checks its links every "
         "night and, on the platforms’ official help pages, the labels marked “checked every "
         "night”; the other labels come from its sources and are not checked automatically. "
         "It is not legal advice.",
         "label_checked": "checked every night",
-        "label_seen": "checked every night, seen on {date} on the official page",
         "label_unseen": "checked every night, not seen on the official page yet",
         "label_unchecked": "not checked automatically",
         "markdown_index": "Platforms",
-        "fresh_ok": "Links checked on {date}.",
-        "fresh_moved": "The link {link} now leads to another page (checked on {date}); it "
-        "should still take you there.",
-        "fresh_broken": "The link {link} did not work when checked on {date}{status}. The page "
-        "may have moved: look for it from the service’s help centre.",
-        "fresh_blocked": "Our robot was turned away by {link} on {date}; the link may still "
-        "work for you.",
-        "fresh_error": "The link {link} could not be reached on {date}; it may be a passing "
-        "problem.",
-        "fresh_unchecked": "The link {link} was not checked in the last check ({date}).",
-        "fresh_label_new": "{label} not found on the help page since the check of {date}.",
-        "fresh_label_streak": "{label} not found on the help page for the last {runs} checks "
-        "(the latest on {date}).",
-        "fresh_label_suggestion": " The label may now read {suggestion}.",
-        "fresh_renamed": "{label} was formerly {old} (rename noted on {date}).",
-        "fresh_renamed_undated": "{label} was formerly {old}.",
+        "also_called": "Also known as",
+        "in_french": "in French",
+        "more_about": "About this procedure",
+        "account_unknown": "not stated by the source",
+        "empties": "Stops",
+        "n_procedures": "{n} procedures on this page",
+        "reservation_intro": "The CNIL’s guide, the source of these procedures, states (our "
+        "translation):",
+        "further_reading": "Further reading",
+        "formerly_step": "{label} was formerly {old}; noted on {date} on ",
+        "formerly_step_undated": "{label} was formerly {old}; noted on ",
+        "label_gone": "not found on the help page when checked on {date}",
+        "label_gone_suggestion": "not found on the help page when checked on {date}; it may now "
+        "read {suggestion}",
+        "label_seen_plain": "checked every night, seen on the official page",
+        "fresh_line": "Checked automatically on {date}: {what}.",
+        "fresh_all": "links and labels up to date",
+        "fresh_links_only": "links up to date (the labels are not checked automatically)",
+        "fresh_some": "links up to date, and so are the labels marked “seen on the official page”",
+        "fresh_no_link": "No automatic check: this procedure gives no link.",
+        "fresh_p_unchecked": "the link {link} was not checked",
+        "fresh_p_blocked": "the site of {link} turned our robot away, so the link was not checked "
+        "(it may work for you)",
+        "fresh_p_error": "the link {link} could not be reached (it may be a passing problem)",
+        "fresh_p_broken": "the link {link} did not work{status}",
+        "fresh_p_moved": "the link {link} now leads to another page",
+        "fresh_p_label": "not found on the help page: {labels} (marked on its step)",
+        "fresh_p_unseen": "not seen on the help page yet: {labels}",
+        "fresh_and": "; ",
     },
 }
 
@@ -170,6 +183,47 @@ CHANNELS: Final[dict[Lang, dict[str, str]]] = {
     "fr": {"settings": "Réglage", "form": "Formulaire", "email": "E-mail", "other": "Autre"},
     "en": {"settings": "Setting", "form": "Form", "email": "E-mail", "other": "Other"},
 }
+#: How much a procedure asks, in the spirit of JustDeleteMe's difficulty colours: a setting
+#: is quickest, a form takes longer, an e-mail or anything else longer still.
+EFFORTS: Final[dict[Lang, dict[str, str]]] = {
+    "fr": {"settings": "Un réglage", "form": "Un formulaire", "email": "Un e-mail",
+           "other": "Une démarche"},
+    "en": {"settings": "A setting", "form": "A form", "email": "An e-mail", "other": "A procedure"},
+}  # fmt: skip
+EFFORT_LEVELS: Final[dict[str, str]] = {
+    "settings": "easy", "form": "medium", "email": "hard", "other": "hard",
+}  # fmt: skip
+#: Whether an account is needed: `yes`, `no`, or `unknown` when the source does not say.
+ACCOUNT_MARKS: Final[dict[Lang, dict[str, str]]] = {
+    "fr": {"yes": "compte nécessaire", "no": "sans compte",
+           "unknown": "compte\u00a0: non précisé"},
+    "en": {"yes": "account needed", "no": "no account needed", "unknown": "account: not stated"},
+}  # fmt: skip
+
+#: The CNIL guide's opening reservation, word for word (it applies to every procedure), and
+#: the further reading it gives. The English guide shows the reservation in translation.
+CNIL_RESERVATION: Final = (
+    "Sans se prononcer sur la conformité au RGPD des procédés proposés, la CNIL vous explique "
+    "comment vous y opposer pour les principales plateformes."
+)
+CNIL_RESERVATION_EN: Final = (
+    "Without taking a position on whether the procedures offered comply with the GDPR, the "
+    "CNIL explains how to object to them on the main platforms."
+)
+CNIL_GUIDE_URL: Final = (
+    "https://www.cnil.fr/fr/ia-comment-sopposer-la-reutilisation-de-ses-donnees-personnelles-"
+    "entrainement-agent-conversationnel"
+)
+CNIL_FURTHER_READING: Final[tuple[tuple[str, dict[Lang, str]], ...]] = (
+    (
+        "https://www.cnil.fr/fr/particulier-intelligence-artificielle-ia",
+        {
+            "fr": "La CNIL\u00a0: intelligence artificielle, vos droits",
+            "en": "The CNIL on artificial intelligence and your rights",
+        },
+    ),
+)
+
 SURFACES: Final[dict[Lang, dict[str, str]]] = {
     "fr": {"web": "Site web", "android": "Android", "ios": "iOS", "desktop": "Ordinateur"},
     "en": {"web": "Web", "android": "Android", "ios": "iOS", "desktop": "Desktop app"},

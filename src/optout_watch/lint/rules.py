@@ -191,20 +191,50 @@ def _steps(file: PlatformFile) -> Iterator[tuple[JsonPath, str, Step]]:
                 yield ("procedures", p_index, "steps", lang, s_index), lang, step
 
 
+def _action_links(file: PlatformFile) -> Iterator[tuple[JsonPath, str]]:
+    for index, procedure in enumerate(file.platform.procedures):
+        if procedure.action is None:
+            continue
+        path: JsonPath = ("procedures", index, "action", "link")
+        link = procedure.action.link
+        if isinstance(link, str):
+            yield path, link
+        else:
+            yield (*path, "fr"), link.fr
+            yield (*path, "en"), link.en
+
+
 def check_unknown_links(file: PlatformFile) -> Iterator[Hit]:
     known = {link.id for link in file.platform.links}
-    for path, _, step in _steps(file):
-        for index, link_id in enumerate(step.links):
-            if link_id not in known:
-                yield Hit(
-                    (*path, "links", index),
-                    f"step names link {link_id!r}, which is not in this file's links; "
-                    f"add it to links or fix the id (known: {', '.join(sorted(known))})",
-                )
+    named: list[tuple[JsonPath, str, str]] = [
+        ((*path, "links", index), "step", link_id)
+        for path, _, step in _steps(file)
+        for index, link_id in enumerate(step.links)
+    ]
+    named += [(path, "action", link_id) for path, link_id in _action_links(file)]
+    for path, where, link_id in named:
+        if link_id not in known:
+            yield Hit(
+                path,
+                f"{where} names link {link_id!r}, which is not in this file's links; "
+                f"add it to links or fix the id (known: {', '.join(sorted(known))})",
+            )
+
+
+def check_alias_sources(file: PlatformFile) -> Iterator[Hit]:
+    sources = {source.url for source in file.platform.sources}
+    for index, alias in enumerate(file.platform.aliases):
+        if alias.source not in sources:
+            yield Hit(
+                ("aliases", index, "source"),
+                f"alias {alias.name!r} cites {alias.source}, which is not one of this file's "
+                "sources; add the page that uses this name to sources, or cite one that does",
+            )
 
 
 def check_unused_links(file: PlatformFile) -> Iterator[Hit]:
     used = {link_id for _, _, step in _steps(file) for link_id in step.links}
+    used |= {link_id for _, link_id in _action_links(file)}
     for index, link in enumerate(file.platform.links):
         if link.id not in used:
             yield Hit(
@@ -250,9 +280,11 @@ def _french_texts(file: PlatformFile) -> Iterator[tuple[JsonPath, str]]:
             ((*base, "title"), procedure.title),
             ((*base, "stops"), procedure.stops),
         ]
-        localized += [((*base, "caveats", i), c) for i, c in enumerate(procedure.caveats)]
         for path, text in localized:
             yield (*path, "fr"), text.fr
+        for i, caveat in enumerate(procedure.caveats):
+            if caveat.fr is not None:
+                yield (*base, "caveats", i, "fr"), caveat.fr
         for s_index, step in enumerate(procedure.steps.fr):
             yield (*base, "steps", "fr", s_index, "text"), step.text
 
@@ -444,6 +476,9 @@ RULES: tuple[Rule, ...] = (
     Rule("OW403", "unused-link", ERROR,
          "A link no step uses is probed and watched for nothing; readers never see it.",
          check_unused_links),
+    Rule("OW404", "unknown-alias-source", ERROR,
+         "An alias is a fact: the page that uses the name must be one of the file's sources.",
+         check_alias_sources),
     Rule("OW501", "step-count-mismatch", ERROR,
          "French and English steps are translations of each other, step by step.",
          check_step_counts),

@@ -14,9 +14,21 @@
   var surface = form.elements.namedItem("surface");
   var noAccount = form.elements.namedItem("no-account");
 
+  /* Words of letters and digits, lower case, without accents: as `search_key` writes the
+     names in data-search. */
   function key(text) {
     return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
-      .split(/\s+/).filter(Boolean);
+      .split(/[^0-9a-z]+/).filter(Boolean);
+  }
+
+  /* Every word searched is one of the names' words ("x" is X, never the x in "texte"); the
+     word still being typed may be the start of one ("chatg" finds ChatGPT). */
+  function named(names, words, typing) {
+    return words.every(function (word, index) {
+      return names.some(function (name) {
+        return name === word || (typing && index === words.length - 1 && name.indexOf(word) === 0);
+      });
+    });
   }
 
   function has(element, name, value) {
@@ -27,10 +39,10 @@
      passes every filter at once (a form on Android, not a form and something on Android). */
   function update() {
     var words = key(search.value);
+    var typing = !/\s$/.test(search.value);
     var shown = 0;
     items.forEach(function (item) {
-      var text = item.getAttribute("data-search") || "";
-      var named = words.every(function (word) { return text.indexOf(word) !== -1; });
+      var names = (item.getAttribute("data-search") || "").split(" ");
       var procedures = Array.prototype.slice.call(item.querySelectorAll("li.procedure-title"));
       var passing = 0;
       procedures.forEach(function (procedure) {
@@ -42,7 +54,7 @@
           passing += 1;
         }
       });
-      var match = named && passing > 0;
+      var match = named(names, words, typing) && passing > 0;
       item.hidden = !match;
       if (match) {
         shown += 1;

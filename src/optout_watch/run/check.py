@@ -341,18 +341,29 @@ async def run_check(
         for url, known in _validators(state).items()
         if url not in previous or (previous[url] is not None and url not in rebaseline)
     }
-    probed = await probe_targets(
-        targets, fetcher, remaps=options.remaps, validators=validators, on_result=on_result
+
+    async def probe(group: Sequence[Target]) -> list[Probed]:
+        return await probe_targets(
+            group, fetcher, remaps=options.remaps, validators=validators, on_result=on_result
+        )
+
+    async def probe_and_show(group: Sequence[Target]) -> tuple[list[Probed], dict[str, Rendered]]:
+        probed = await probe(group)
+        return probed, await _render(
+            [item for item in probed if readable(item)], renderer, on_rendered
+        )
+
+    # The pages a browser shows are probed and shown while the other links are still being
+    # fetched: a slow link elsewhere never holds the browser back, so the run ends within
+    # one URL's deadline, not the sum of the probe's and the browser's.
+    shown = {t.url for t in targets if t.url in previous and shown_by_browser(t, options.render)}
+    (shown_probed, rendered), others = await asyncio.gather(
+        probe_and_show([t for t in targets if t.url in shown]),
+        probe([t for t in targets if t.url not in shown]),
     )
+    by_url = {item.target.url: item for item in (*shown_probed, *others)}
+    probed = [by_url[target.url] for target in targets]
     outage = is_outage(probed, options.outage_ratio)
-    to_render = [
-        item
-        for item in probed
-        if item.target.url in previous
-        and shown_by_browser(item.target, options.render)
-        and readable(item)
-    ]
-    rendered = await _render(to_render, renderer, on_rendered)
     watched = {
         item.target.url: watch_page(
             item,

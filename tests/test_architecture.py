@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch._cli import build_parser
+from optout_watch.cli import build_parser
 from optout_watch.fetching.fetch import FetchSettings
 from optout_watch.run.findings import Thresholds
 from optout_watch.settings import DEFAULTS
@@ -79,8 +78,8 @@ def test_only_the_report_builder_its_readers_and_the_schema_know_the_report_mode
         "optout_watch.report.build",
         "optout_watch.report.formats",
         "optout_watch.report.people",
-        "optout_watch.alerts.report_view",
-        "optout_watch.schemas",
+        "optout_watch.report.read",
+        "optout_watch.catalogue.schema",
     }
 
 
@@ -92,11 +91,12 @@ def test_the_alerts_read_the_report_and_nothing_of_the_run() -> None:
 
 
 def test_no_stage_imports_the_command_line() -> None:
-    # The parser and the commands it runs (`_commands`, `_network_commands`, `_*_command`).
-    cli_modules = {"optout_watch._cli"} | {
-        name for name in MODULES if re.fullmatch(r"optout_watch\._\w*commands?", name)
-    }
-    assert {"optout_watch._commands", "optout_watch._network_commands"} <= cli_modules
+    cli_modules = {name for name in MODULES if name.startswith("optout_watch.cli")}
+    assert {
+        "optout_watch.cli",
+        "optout_watch.cli.catalogue",
+        "optout_watch.cli.network",
+    } <= cli_modules
     for module in cli_modules:
         assert _importers_of(module) <= cli_modules | {"optout_watch.__main__"}
 
@@ -187,7 +187,7 @@ def test_every_default_comes_from_the_settings() -> None:
 
 
 def test_the_parsers_format_names_are_the_formats() -> None:
-    from optout_watch._cli import REPORT_FORMAT_NAMES, VALIDATION_FORMAT_NAMES  # noqa: PLC0415
+    from optout_watch.cli import REPORT_FORMAT_NAMES, VALIDATION_FORMAT_NAMES  # noqa: PLC0415
     from optout_watch.lint.formats import VALIDATION_FORMATS  # noqa: PLC0415
     from optout_watch.report.formats import REPORT_FORMATS  # noqa: PLC0415
 
@@ -201,7 +201,7 @@ def test_starting_up_loads_nothing_heavy(arguments: list[str]) -> None:
     and `rules` load no model, no HTTP client, no validator and no YAML parser."""
     script = (
         "import sys\n"
-        "from optout_watch._cli import main\n"
+        "from optout_watch.cli import main\n"
         "try:\n"
         f"    main({arguments!r})\n"
         "except SystemExit:\n"
@@ -218,7 +218,7 @@ def test_starting_up_loads_nothing_heavy(arguments: list[str]) -> None:
 def test_validating_loads_no_http_stack() -> None:
     script = (
         "import sys\n"
-        "from optout_watch._cli import main\n"
+        "from optout_watch.cli import main\n"
         "main(['validate', '--catalogue', 'catalogue', '-q'])\n"
         "print(sorted({'httpx', 'aiohttp', 'playwright'} & set(sys.modules)))\n"
     )

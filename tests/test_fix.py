@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from optout_watch._cli import main
 from optout_watch.catalogue.edit import EditError, compose, quote_like, replace_scalar
 from optout_watch.catalogue.models import Platform
-from optout_watch.fix import DEFAULT_MIN_SCORE
+from optout_watch.cli import main
+from optout_watch.fixes.plan import DEFAULT_MIN_SCORE
 from tests.alerts_reports import PLATFORMS, failing_link, finding, label, page, report, write_report
 
 ROOT = Path(__file__).resolve().parent.parent

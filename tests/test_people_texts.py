@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from optout_watch._cli import main
 from optout_watch.alerts.sync import sync_issues
+from optout_watch.cli import main
 from optout_watch.fetching.remap import Mirror, MirrorMap
 from optout_watch.report.model import LinkReport, Location
 from optout_watch.report.people import ReportView, finding_title

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from optout_watch._cli import main
 from optout_watch.alerts.issues import IssueSubject, render_markers
 from optout_watch.alerts.pull_request import MARKER, changes, sync_pull_request
+from optout_watch.cli import main
 from tests.alerts_reports import failing_link, finding, label, page, report, view, write_report
 from tests.fake_github import FakeGitHub
 

@@ -14,12 +14,6 @@ from dataclasses import dataclass, field
 from optout_watch.alerts.issues import DASHBOARD_MARKER, TRACKING_LABEL
 from optout_watch.alerts.label_coverage import label_coverage_section
 from optout_watch.alerts.plan import alerting_findings
-from optout_watch.alerts.report_view import (
-    ReportedFinding,
-    ReportedLink,
-    ReportedPlatform,
-    platforms_of,
-)
 from optout_watch.report.people import (
     ReportView,
     archived_copies_section,
@@ -27,6 +21,12 @@ from optout_watch.report.people import (
     how_read,
     reading_section,
     use_name,
+)
+from optout_watch.report.read import (
+    ReportedFinding,
+    ReportedLink,
+    ReportedPlatform,
+    platforms_of,
 )
 from optout_watch.report.safe_markdown import autolink, code_span, inline
 

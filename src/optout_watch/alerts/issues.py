@@ -33,12 +33,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlencode
 
 from optout_watch.alerts.languages import language_lag_line
-from optout_watch.alerts.report_view import (
-    ReportedFinding,
-    ReportedLink,
-    ReportedPage,
-    label_on,
-)
 from optout_watch.report.people import (
     LABEL_CODES,
     LINK_CODES,
@@ -49,6 +43,12 @@ from optout_watch.report.people import (
     link_name,
     services,
     use_name,
+)
+from optout_watch.report.read import (
+    ReportedFinding,
+    ReportedLink,
+    ReportedPage,
+    label_on,
 )
 from optout_watch.report.safe_markdown import autolink, code_block, code_span, inline
 

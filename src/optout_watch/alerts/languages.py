@@ -4,7 +4,7 @@ own in the issue, since help centres translate with a lag of weeks."""
 
 from __future__ import annotations
 
-from optout_watch.alerts.report_view import ReportedFinding, ReportedPage, ReportView
+from optout_watch.report.read import ReportedFinding, ReportedPage, ReportView
 from optout_watch.report.safe_markdown import autolink
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}

@@ -62,7 +62,6 @@ from optout_watch.alerts.issues import (
     reopen_comment,
     resolved_comment,
 )
-from optout_watch.alerts.report_view import ReportedFinding, alerts, label_on
 from optout_watch.report.people import (
     LABEL_CODES,
     LINK_CODES,
@@ -70,6 +69,7 @@ from optout_watch.report.people import (
     ReportView,
     finding_title,
 )
+from optout_watch.report.read import ReportedFinding, alerts, label_on
 from optout_watch.report.safe_markdown import one_line
 
 #: GitHub's `state_reason` for an issue closed as resolved; a person's "won't fix" is

@@ -37,16 +37,16 @@ import httpx
 
 from optout_watch.alerts.github import GitHubClient, GitHubError
 from optout_watch.alerts.issues import TRACKING_LABEL, read_markers
-from optout_watch.alerts.report_view import (
+from optout_watch.alerts.sync import read_settings
+from optout_watch.errors import ExitCode, UsageError
+from optout_watch.report.people import catalogue_address, finding_title, how_read
+from optout_watch.report.read import (
     ReportedFinding,
     ReportedPage,
     ReportError,
     ReportView,
     load_report,
 )
-from optout_watch.alerts.sync import read_settings
-from optout_watch.errors import ExitCode, UsageError
-from optout_watch.report.people import catalogue_address, finding_title, how_read
 from optout_watch.report.safe_markdown import code_block, code_span, inline, one_line
 
 DEFAULT_BRANCH = "optout-watch/fixes"

@@ -51,9 +51,9 @@ from optout_watch.alerts.plan import (
     plan_lines,
     plan_sync,
 )
-from optout_watch.alerts.report_view import ReportError, ReportView, load_report
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.report.people import TITLE_LIMIT
+from optout_watch.report.read import ReportError, ReportView, load_report
 from optout_watch.report.safe_markdown import one_line
 
 DEFAULT_MAX_NEW = 10

@@ -8,13 +8,13 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from optout_watch._streams import Streams
 from optout_watch.catalogue.export import export_document, render_export
+from optout_watch.catalogue.schema import COMMITTED_SCHEMAS, render_schema
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.lint.formats import VALIDATION_FORMATS
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, ValidationResult, discover, validate_files
-from optout_watch.schemas import COMMITTED_SCHEMAS, render_schema
 from optout_watch.settings import Settings
 from optout_watch.storage.atomic import write_text_atomic
 

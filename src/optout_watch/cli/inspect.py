@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import yaml
 
-from optout_watch._network_commands import _browser_settings, _fetch_settings
-from optout_watch._streams import Streams
 from optout_watch.archive.wayback import (
     ArchivedCopy,
     ArchiveError,
@@ -21,6 +19,8 @@ from optout_watch.archive.wayback import (
     archive_fetch_settings,
     archive_hosts,
 )
+from optout_watch.cli.network import _browser_settings, _fetch_settings
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.browser import Renderer, RenderRequest

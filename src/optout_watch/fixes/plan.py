@@ -37,7 +37,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from optout_watch.alerts.report_view import ReportedFinding, ReportedPage, ReportView
 from optout_watch.catalogue.edit import (
     Edit,
     EditError,
@@ -55,6 +54,7 @@ from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, display_path, validate_files
 from optout_watch.pages.labels import Evidence
 from optout_watch.report.people import catalogue_address
+from optout_watch.report.read import ReportedFinding, ReportedPage, ReportView
 from optout_watch.severity import Severity
 
 #: The least score of a suggested label taken without the diff's evidence ("replaced the

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from optout_watch import __version__
-from optout_watch._streams import Runner, Streams
+from optout_watch.cli.streams import Runner, Streams
 from optout_watch.errors import ExitCode, OptoutWatchError
 from optout_watch.settings import Settings, load_settings
 
@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=VALIDATION_FORMAT_NAMES, default="text")
     validate.add_argument("--select", metavar="CODES", help="only these codes (comma-separated)")
     validate.add_argument("--ignore", metavar="CODES", help="skip these codes (comma-separated)")
-    validate.set_defaults(run=_deferred("_commands", "run_validate"))
+    validate.set_defaults(run=_deferred("catalogue", "run_validate"))
 
     network = _network_options()
     check = commands.add_parser(
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--blocked-after", type=int, metavar="N",
         help="runs before a blocked link becomes a warning (default 7)",
     )  # fmt: skip
-    check.set_defaults(run=_deferred("_network_commands", "run_check_command"))
+    check.set_defaults(run=_deferred("network", "run_check_command"))
 
     probe = commands.add_parser(
         "probe",
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: optout-watch probe --remap '^https://(.*) http://127.0.0.1:8000/\\1'",
     )
     probe.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    probe.set_defaults(run=_deferred("_network_commands", "run_probe_command"))
+    probe.set_defaults(run=_deferred("network", "run_probe_command"))
 
     watch = commands.add_parser(
         "watch",
@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: optout-watch watch --state state",
     )
     _state_options(watch)
-    watch.set_defaults(run=_deferred("_network_commands", "run_watch_command"))
+    watch.set_defaults(run=_deferred("network", "run_watch_command"))
 
     rules = commands.add_parser(
         "rules", parents=[common], help="list the rule codes with their reasons"
@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", choices=["json"], default="json")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    export.set_defaults(run=_deferred("_commands", "run_export"))
+    export.set_defaults(run=_deferred("catalogue", "run_export"))
 
     _add_after_check_commands(commands, common)
     _add_archive_commands(commands, common)
@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if a file differs"
     )
-    schema.set_defaults(run=_deferred("_commands", "run_schema"))
+    schema.set_defaults(run=_deferred("catalogue", "run_schema"))
     return parser
 
 
@@ -185,7 +185,7 @@ def _add_after_check_commands(
         "--min-score", type=float, metavar="S",
         help="least score of a suggested label taken without the diff's evidence",
     )  # fmt: skip
-    fix.set_defaults(run=_deferred("_fix_command", "run_fix"))
+    fix.set_defaults(run=_deferred("fixes", "run_fix"))
 
     render = commands.add_parser(
         "render",
@@ -197,7 +197,7 @@ def _add_after_check_commands(
     render.add_argument("--lang", choices=("fr", "en", "all"), default="all")
     render.add_argument("--format", choices=("html", "markdown"), default="html")
     render.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
-    render.set_defaults(run=_deferred("_render_command", "run_render"))
+    render.set_defaults(run=_deferred("render", "run_render"))
 
     propose = commands.add_parser(
         "propose",
@@ -296,7 +296,7 @@ def _add_archive_commands(
         "--archive", action="store_true",
         help="read the web archive's freshest copy, and try the proposal on older ones",
     )  # fmt: skip
-    inspect.set_defaults(run=_deferred("_inspect_command", "run_inspect"))
+    inspect.set_defaults(run=_deferred("inspect", "run_inspect"))
 
     backtest = commands.add_parser(
         "backtest",
@@ -322,15 +322,15 @@ def _add_archive_commands(
     backtest.add_argument(
         "--ota-path", metavar="SERVICE/TYPE.html", help="the page's file in that repository"
     )
-    backtest.set_defaults(run=_deferred("_backtest_command", "run_backtest"))
+    backtest.set_defaults(run=_deferred("backtest", "run_backtest"))
 
 
 def _deferred(module: str, name: str) -> Runner:
-    """The runner `name` of `optout_watch.<module>`, imported when the command runs, so that
+    """The runner `name` of `optout_watch.cli.<module>`, imported when the command runs, so that
     `--help`, `--version` and a mistyped command start without loading the stages."""
 
     def run(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
-        runner: Runner = getattr(importlib.import_module(f"optout_watch.{module}"), name)
+        runner: Runner = getattr(importlib.import_module(f"optout_watch.cli.{module}"), name)
         return runner(args, settings, streams)
 
     return run

@@ -9,11 +9,11 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from optout_watch._streams import Streams
-from optout_watch.alerts.report_view import ReportError, load_report
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
-from optout_watch.fix import DEFAULT_MIN_SCORE, check_in_folder, describe, plan_fixes
-from optout_watch.fix import read_catalogue as read_files
+from optout_watch.fixes.plan import DEFAULT_MIN_SCORE, check_in_folder, describe, plan_fixes
+from optout_watch.fixes.plan import read_catalogue as read_files
+from optout_watch.report.read import ReportError, load_report
 from optout_watch.settings import Settings
 from optout_watch.storage.atomic import write_text_atomic
 

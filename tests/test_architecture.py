@@ -16,6 +16,7 @@ from optout_watch.cli import build_parser
 from optout_watch.fetching.fetch import FetchSettings
 from optout_watch.run.findings import Thresholds
 from optout_watch.settings import DEFAULTS
+from tests.alerts_reports import failing_link, report, write_report
 
 PACKAGE = Path(__file__).parents[1] / "src" / "optout_watch"
 
@@ -79,12 +80,12 @@ def test_only_the_report_builder_its_readers_and_the_schema_know_the_report_mode
         "optout_watch.report.formats",
         "optout_watch.report.people",
         "optout_watch.report.read",
-        "optout_watch.catalogue.schema",
+        "optout_watch.report.schema",
     }
 
 
 def test_the_alerts_read_the_report_and_nothing_of_the_run() -> None:
-    allowed = ("alerts", "report", "errors", "severity", "settings")
+    allowed = ("alerts", "report", "errors", "severity", "settings", "kinds")
     assert {
         imported for imported in _stage_imports("alerts") if imported.split(".")[1] not in allowed
     } == set()
@@ -226,4 +227,54 @@ def test_validating_loads_no_http_stack() -> None:
         [sys.executable, "-c", script],
         capture_output=True, text=True, check=True, cwd=PACKAGE.parents[1],
     )  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+#: The modules at the package's root: what several stages share, and the entry points.
+ROOT_MODULES = {"__init__", "__main__", "settings", "errors", "severity", "kinds"}
+
+
+def test_the_package_root_holds_only_what_the_stages_share() -> None:
+    at_root = {path.stem for path in PACKAGE.glob("*.py")}
+    assert at_root == ROOT_MODULES
+
+
+def test_finding_codes_are_written_only_in_the_kinds_table() -> None:
+    from optout_watch.kinds import FINDING_KINDS  # noqa: PLC0415
+
+    written = {
+        (name, node.lineno)
+        for name, tree in TREES.items()
+        if name != "optout_watch.kinds"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in FINDING_KINDS
+    }
+    assert written == set()
+
+
+def test_the_report_model_imports_only_light_modules() -> None:
+    """Its own plain types: no stage's module but the small enums both sides name."""
+    assert GRAPH["optout_watch.report.model"] <= {
+        "optout_watch.severity",
+        "optout_watch.fetching.failures",
+        "optout_watch.pages.evidence",
+    }
+    for light in ("optout_watch.fetching.failures", "optout_watch.pages.evidence"):
+        assert GRAPH[light] == set(), light
+
+
+def test_reading_a_report_loads_no_http_html_or_fuzzy_matching(tmp_path: Path) -> None:
+    entry, problem = failing_link("https://example.com/privacy/ai", "link-moved")
+    path = write_report(tmp_path / "report.json", report(findings=[problem], links=[entry]))
+    script = (
+        "import sys\n"
+        "import optout_watch.report.read\n"
+        f"view = optout_watch.report.read.load_report(__import__('pathlib').Path({str(path)!r}))\n"
+        "assert len(view.findings) == 1\n"
+        "heavy = {'httpx', 'aiohttp', 'selectolax', 'rapidfuzz'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -357,7 +357,6 @@ def _run_propose(args: argparse.Namespace, _settings: Settings, streams: Streams
         dry_run=args.dry_run,
         environ=os.environ,
         out=streams.out,
-        err=streams.err,
         ci_workflow=args.ci_workflow,
     )
 
@@ -374,7 +373,6 @@ def _run_issues_sync(args: argparse.Namespace, _settings: Settings, streams: Str
         dashboard=args.dashboard,
         environ=os.environ,
         out=streams.out,
-        err=streams.err,
     )
 
 

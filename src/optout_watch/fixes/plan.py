@@ -49,10 +49,11 @@ from optout_watch.catalogue.edit import (
     replace_scalar,
 )
 from optout_watch.catalogue.loader import LoadError, parse_document
-from optout_watch.fetching.judge import is_deep_link, is_sign_in_url
+from optout_watch.fetching.link_shape import is_deep_link, is_sign_in_url
+from optout_watch.kinds import FIXABLE_CODES, Code
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, display_path, validate_files
-from optout_watch.pages.labels import Evidence
+from optout_watch.pages.evidence import Evidence
 from optout_watch.report.people import catalogue_address
 from optout_watch.report.read import ReportedFinding, ReportedPage, ReportView
 from optout_watch.severity import Severity
@@ -63,7 +64,6 @@ from optout_watch.severity import Severity
 #: confident at any score: the check keeps it for as long as the label is missing, so the
 #: report that confirms a rename still has it (`pages.labels.LastingEvidence`).
 DEFAULT_MIN_SCORE = 0.85
-FIXABLE_CODES = ("link-moved", "label-missing")
 #: The code of a fix made from a page's proposed selector (no finding: an observation).
 SELECT_PROPOSED = "select-proposed"
 
@@ -89,7 +89,7 @@ class Fix:
 
     @property
     def summary(self) -> str:
-        if self.code == "link-moved":
+        if self.code == Code.LINK_MOVED:
             return f"moved link: {self.old} → {self.new}"
         if self.code == SELECT_PROPOSED:
             return f"selector for {self.url}: select {self.new}"
@@ -155,12 +155,12 @@ def plan_fixes(
     is checked by `check` (before, after) on its own; one that adds an error is refused."""
     plan = FixPlan(before=dict(files), after=dict(files))
     # Labels first: they find their page by the URL the report knows, which a move replaces.
-    ordered = sorted(report.findings, key=lambda f: f.code != "label-missing")
+    ordered = sorted(report.findings, key=lambda f: f.code != Code.LABEL_MISSING)
     for finding in ordered:
         if not finding.confirmed or finding.code not in FIXABLE_CODES:
             continue
         try:
-            if finding.code == "link-moved":
+            if finding.code == Code.LINK_MOVED:
                 fix, texts = _link_fix(report, finding, plan.after)
             else:
                 fix, texts = _label_fix(report, finding, plan.after, min_score)

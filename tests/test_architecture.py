@@ -86,9 +86,20 @@ def test_only_the_report_builder_its_readers_and_the_schema_know_the_report_mode
 
 def test_the_alerts_read_the_report_and_nothing_of_the_run() -> None:
     allowed = ("alerts", "report", "errors", "severity", "settings", "kinds")
+    # What a finding proposes is worked out once, from the report, for `fix` and the alerts.
+    shared = {"optout_watch.fixes.propose"}
     assert {
-        imported for imported in _stage_imports("alerts") if imported.split(".")[1] not in allowed
+        imported
+        for imported in _stage_imports("alerts") - shared
+        if imported.split(".")[1] not in allowed
     } == set()
+
+
+def test_what_a_finding_proposes_reads_only_the_report() -> None:
+    assert {imported.split(".")[1] for imported in GRAPH["optout_watch.fixes.propose"]} <= {
+        "report",
+        "kinds",
+    }
 
 
 def test_no_stage_imports_the_command_line() -> None:

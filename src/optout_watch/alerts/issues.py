@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlencode
 
 from optout_watch.alerts.languages import language_lag_line
+from optout_watch.fixes.propose import proposed
 from optout_watch.kinds import (
     FINDING_KINDS,
     LABEL_CODES,
@@ -170,13 +171,10 @@ def issue_labels(finding: ReportedFinding) -> tuple[str, ...]:
     return (TRACKING_LABEL, kind) if kind else (TRACKING_LABEL,)
 
 
-def _top_suggestion(finding: ReportedFinding, report: ReportView) -> str | None:
-    page = report.page(finding.url) if finding.url else None
-    label = label_on(page, finding.label) if page and finding.label else None
-    if label is not None:
-        return label.suggestions[0].text if label.suggestions else None
-    listed = finding.evidence.get("suggestions")
-    return listed[0] if isinstance(listed, list) and listed else None
+def _new_text(finding: ReportedFinding, report: ReportView) -> str | None:
+    """The new address or wording the finding proposes, if any."""
+    proposal = proposed(finding, report)
+    return proposal.new if proposal is not None else None
 
 
 def evidence_digest(finding: ReportedFinding, report: ReportView) -> str:
@@ -191,7 +189,7 @@ def evidence_digest(finding: ReportedFinding, report: ReportView) -> str:
         else:
             facts += [finding.evidence.get(key) for key in ("outcome", "status", "new_url")]
     elif finding.code == Code.LABEL_MISSING:
-        facts.append(_top_suggestion(finding, report))
+        facts.append(_new_text(finding, report))
     encoded = json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:16]
 
@@ -227,7 +225,8 @@ def what_broke(finding: ReportedFinding, report: ReportView) -> str:
         case Code.LINK_ERROR:
             return f"The link {name} of {who} fails: {reason}."
         case Code.LINK_MOVED:
-            target = autolink(link.new_url) if link and link.new_url else "its new address"
+            new_url = _new_text(finding, report)
+            target = autolink(new_url) if new_url else "its new address"
             return (
                 f"The link {name} of {who} has moved for good: the catalogue should take {target}."
             )
@@ -393,9 +392,7 @@ def _evidence(finding: ReportedFinding, report: ReportView) -> list[str]:
 
 def _checklist(finding: ReportedFinding, report: ReportView) -> list[str]:
     where = f"{code_span(finding.file)} line {finding.line}"
-    link = report.link(finding.url) if finding.url else None
-    new_url = link.new_url if link else None
-    top = _top_suggestion(finding, report)
+    new = _new_text(finding, report)
     match finding.code:
         case Code.LINK_BROKEN | Code.LINK_ERROR:
             steps = [
@@ -405,7 +402,7 @@ def _checklist(finding: ReportedFinding, report: ReportView) -> list[str]:
                 "Check that the steps using it still read right",
             ]
         case Code.LINK_MOVED:
-            target = autolink(new_url) if new_url else "the new address"
+            target = autolink(new) if new else "the new address"
             steps = [
                 f"Check that {target} is the same page",
                 f"Replace the URL at {where} with the new one",
@@ -418,7 +415,7 @@ def _checklist(finding: ReportedFinding, report: ReportView) -> list[str]:
                 "is blocked",
             ]
         case Code.LABEL_MISSING:
-            hint = f" (most likely {_quoted_label(top)})" if top else ""
+            hint = f" (most likely {_quoted_label(new)})" if new else ""
             steps = [
                 f"Open the page and find the label's new wording{hint}",
                 f"Update the label at {where}, and the steps quoting it in every language",

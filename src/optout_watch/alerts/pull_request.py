@@ -39,8 +39,9 @@ from optout_watch.alerts.github import GitHubClient, GitHubError
 from optout_watch.alerts.issues import TRACKING_LABEL, read_markers
 from optout_watch.alerts.sync import read_settings
 from optout_watch.errors import ExitCode, UsageError
+from optout_watch.fixes.propose import proposed
 from optout_watch.kinds import Code
-from optout_watch.report.people import catalogue_address, finding_title, how_read
+from optout_watch.report.people import finding_title, how_read
 from optout_watch.report.read import (
     ReportedFinding,
     ReportedPage,
@@ -97,26 +98,17 @@ def changes(report: ReportView, diff: str) -> list[Change]:
 
     found: list[Change] = []
     for finding in report.findings:
-        if not finding.confirmed or finding.url is None:
+        proposal = proposed(finding, report) if finding.confirmed else None
+        if proposal is None or not shown(proposal.old, proposal.new):
             continue
         if finding.code == Code.LINK_MOVED:
-            link = report.link(finding.url)
-            if link is None or not link.new_url:
-                continue
-            new = catalogue_address(link, link.new_url)
-            if shown(finding.url, new):
-                found.append(Change(finding, finding.url, new, link.reason))
-        elif finding.code == Code.LABEL_MISSING and finding.label is not None:
-            page = report.page(finding.url)
-            labels = page.labels if page is not None else []
-            label = next((x for x in labels if x.label == finding.label), None)
-            if page is None or label is None or not label.suggestions:
-                continue
-            best = label.suggestions[0]
-            if shown(finding.label, best.text):
-                evidence = f"score {best.score}, {best.why}, on {finding.url}"
-                excerpt = _excerpt(page.diff, (finding.label, best.text))
-                found.append(Change(finding, finding.label, best.text, evidence, excerpt))
+            link = report.link(proposal.old)
+            found.append(Change(finding, proposal.old, proposal.new, link.reason if link else ""))
+        elif (best := proposal.suggestion) is not None:
+            page = report.page(finding.url or "")
+            evidence = f"score {best.score}, {best.why}, on {finding.url}"
+            excerpt = _excerpt(page.diff, (proposal.old, proposal.new)) if page else None
+            found.append(Change(finding, proposal.old, proposal.new, evidence, excerpt))
     return found
 
 

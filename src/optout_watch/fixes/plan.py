@@ -50,11 +50,11 @@ from optout_watch.catalogue.edit import (
 )
 from optout_watch.catalogue.loader import LoadError, parse_document
 from optout_watch.fetching.link_shape import is_deep_link, is_sign_in_url
+from optout_watch.fixes.propose import proposed
 from optout_watch.kinds import FIXABLE_CODES, Code
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, display_path, validate_files
 from optout_watch.pages.evidence import Evidence
-from optout_watch.report.people import catalogue_address
 from optout_watch.report.read import ReportedFinding, ReportedPage, ReportView
 from optout_watch.severity import Severity
 
@@ -241,11 +241,10 @@ def _selector_fix(
 def _link_fix(
     report: ReportView, finding: ReportedFinding, files: Mapping[str, str]
 ) -> tuple[Fix | None, dict[str, str]]:
-    old = finding.url
-    link = report.link(old) if old else None
-    if old is None or link is None or not link.new_url:
+    proposal = proposed(finding, report)
+    if proposal is None:
         raise EditError("the report gives no new URL for it")
-    new = catalogue_address(link, link.new_url)
+    old, new = proposal.old, proposal.new
     if is_sign_in_url(new):
         raise EditError(f"the new URL {new} is a sign-in page, not the page itself")
     if not is_deep_link(new):
@@ -277,12 +276,10 @@ def _link_fix(
 def _label_fix(
     report: ReportView, finding: ReportedFinding, files: Mapping[str, str], min_score: float
 ) -> tuple[Fix | None, dict[str, str]]:
-    old, url = finding.label, finding.url
-    page = report.page(url) if url else None
-    reported = next((lab for lab in page.labels if lab.label == old), None) if page else None
-    if old is None or url is None or reported is None or not reported.suggestions:
+    proposal = proposed(finding, report)
+    if proposal is None or proposal.suggestion is None or finding.url is None:
         raise EditError("the report suggests no new wording")
-    best = reported.suggestions[0]
+    old, url, best = proposal.old, finding.url, proposal.suggestion
     if best.why != Evidence.REPLACED and best.score < min_score:
         raise EditError(
             f"the best suggestion “{best.text}” scores {best.score} ({best.why}), under "

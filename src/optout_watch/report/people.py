@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from optout_watch.fetching.link_shape import is_deep_link, is_sign_in_url
-from optout_watch.fetching.remap import Mirror
 from optout_watch.kinds import FINDING_KINDS, LABEL_CODES, LINK_CODES, Code
 from optout_watch.report.model import (
     Finding,
@@ -170,15 +169,6 @@ def finding_title(finding: Finding, report: ReportView) -> str:
     else:
         title = f"{prefix}: {service} › {link_name(finding, report)}"
     return one_line(title, TITLE_LIMIT)
-
-
-def catalogue_address(link: LinkReport, address: str) -> str:
-    """`address` as the catalogue would write it. The report built by this version already
-    says every address so (`report.build`); this puts back those of a report whose link was
-    fetched through `--remap` and that still shows the mirror, and leaves the others as
-    they are."""
-    mirror = Mirror.between(link.url, link.fetched_url)
-    return address if mirror is None else mirror.address(address)
 
 
 def remapped_links(report: ReportView) -> int:

@@ -17,6 +17,7 @@ import pytest
 from optout_watch.alerts.github import AuthError, GitHubClient, GitHubError, NotFoundError
 from optout_watch.alerts.issues import read_markers
 from optout_watch.alerts.sync import sync_issues
+from optout_watch.cli import main
 from optout_watch.errors import OptoutWatchError
 from optout_watch.report.safe_markdown import WORD_JOINER
 from tests.alerts_reports import (
@@ -578,9 +579,12 @@ def test_an_unreadable_report_is_exit_2(github: FakeGitHub, tmp_path: Path) -> N
     assert github.requests == []
 
 
-def test_a_negative_flood_cap_is_exit_2(github: FakeGitHub, tmp_path: Path) -> None:
-    run = sync(github, tmp_path, two_problems(), max_new=-1)
-    assert run.code == 2
+def test_a_negative_flood_cap_is_exit_2(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_report(tmp_path / "report.json", two_problems())
+    assert main(["issues", "sync", "--report", str(path), "--max-new", "-1"]) == 2
+    assert "--max-new: expected a whole number of at least 0, got '-1'" in capsys.readouterr().err
     assert github.requests == []
 
 

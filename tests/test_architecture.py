@@ -3,6 +3,7 @@ home. These tests read the source; they run nothing of it."""
 
 from __future__ import annotations
 
+import argparse
 import ast
 import dataclasses
 import subprocess
@@ -190,12 +191,22 @@ def test_every_default_comes_from_the_settings() -> None:
         assert getattr(fetch, name) == getattr(DEFAULTS, name)
     assert Thresholds() == Thresholds(DEFAULTS.confirm_after, DEFAULTS.blocked_after)
     # The command line sets nothing unless given, so the settings' merge decides.
-    parser = build_parser()
-    for action in parser._subparsers._group_actions[0].choices["check"]._actions:  # type: ignore[union-attr,index]
-        if action.dest.replace("_", "-") in {
-            f.name.replace("_", "-") for f in dataclasses.fields(DEFAULTS)
-        }:
-            assert action.default in (None, "==SUPPRESS=="), action.dest
+    settings = {f.name for f in dataclasses.fields(DEFAULTS)} - {"source"}  # not an option
+    checked = set()
+    for command in _commands(build_parser()):
+        for action in command._actions:
+            if action.dest in settings:
+                assert action.default in (None, "==SUPPRESS=="), (command.prog, action.dest)
+                checked.add(action.dest)
+    assert {"confirm_after", "max_new", "min_score", "fixes_branch"} <= checked
+
+
+def _commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every command's parser, `issues sync` included."""
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for command in action.choices.values():  # type: ignore[union-attr]
+            yield command
+            yield from _commands(command)
 
 
 def test_the_parsers_format_names_are_the_formats() -> None:

@@ -17,7 +17,7 @@ import yaml
 from optout_watch.catalogue.edit import EditError, compose, quote_like, replace_scalar
 from optout_watch.catalogue.models import Platform
 from optout_watch.cli import main
-from optout_watch.fixes.plan import DEFAULT_MIN_SCORE
+from optout_watch.settings import DEFAULTS
 from tests.alerts_reports import PLATFORMS, failing_link, finding, label, page, report, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,7 +249,7 @@ def test_a_weak_suggestion_is_not_taken_unless_min_score_allows_it(
     write(root, pages=[reported], findings=[gone])
     assert fix() == 0
     assert text() == ACME
-    assert f"under {DEFAULT_MIN_SCORE}" in capsys.readouterr().err
+    assert f"under {DEFAULTS.min_score}" in capsys.readouterr().err
     assert fix("--min-score", "0.75") == 0
     assert NEW_EN in text()
 

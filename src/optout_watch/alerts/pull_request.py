@@ -50,7 +50,6 @@ from optout_watch.report.read import (
 )
 from optout_watch.report.safe_markdown import code_block, code_span, inline, one_line
 
-DEFAULT_BRANCH = "optout-watch/fixes"
 MARKER = "<!-- optout-watch:fix-pull-request -->"
 #: How many lines of a page's diff show around a renamed label.
 PAGE_EXCERPT_LINES = 8

@@ -55,8 +55,8 @@ from optout_watch.errors import ExitCode, UsageError
 from optout_watch.report.people import TITLE_LIMIT
 from optout_watch.report.read import ReportView, load_report
 from optout_watch.report.safe_markdown import one_line
+from optout_watch.settings import DEFAULTS
 
-DEFAULT_MAX_NEW = 10
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
 
@@ -131,7 +131,7 @@ def sync_issues(
     *,
     repo: str | None,
     dry_run: bool,
-    max_new: int = DEFAULT_MAX_NEW,
+    max_new: int = DEFAULTS.max_new,
     dashboard: bool = True,
     environ: Mapping[str, str],
     out: TextIO,
@@ -144,8 +144,6 @@ def sync_issues(
     """Sync the issues of `repo` (else `GITHUB_REPOSITORY`) with the report at `report_path`;
     the exit code. `sleep` and `clock` (epoch seconds) serve the rate limits and the pause of
     `write_interval` seconds between writes; `max_wait` bounds the total wait on rate limits."""
-    if max_new < 0:
-        raise UsageError("--max-new must be 0 or more")
     report = load_report(report_path)
     settings = read_settings(environ, repo)
     if report.outage:

@@ -89,7 +89,7 @@ async def _read(args: argparse.Namespace, settings: Settings, now: dt.datetime) 
     url: str = args.url
     remaps = tuple(parse_remap(rule) for rule in args.remap)
     policy = AddressPolicy(remapped_hosts([url], remaps) | archive_hosts(remaps))
-    if args.archive:
+    if args.from_archive:
         return await _from_archive(url, settings, remaps, policy, now)
     fetched = apply_remaps(url, remaps)
     if args.read_with == "browser":

@@ -30,7 +30,7 @@ from workloads import lychee_executable, optout_watch_command
 
 #: What the measured processes import, compiled once before any timing.
 WARM_IMPORTS = (
-    "optout_watch._network_commands", "optout_watch._commands", "optout_watch.pages.extract",
+    "optout_watch.cli.network", "optout_watch.cli.catalogue", "optout_watch.pages.extract",
     "optout_watch.lint.runner", "httpx", "jsonschema", "yaml", "selectolax.lexbor",
 )  # fmt: skip
 

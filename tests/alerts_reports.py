@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from optout_watch.alerts.report_view import ReportView, parse_report
+from optout_watch.report.read import ReportView, parse_report
 
 STARTED_AT = "2026-12-01T03:17:00Z"
 

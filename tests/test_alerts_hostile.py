@@ -11,6 +11,7 @@ import pytest
 
 from optout_watch.alerts.github import GitHubClient, GitHubError
 from optout_watch.alerts.sync import sync_issues
+from optout_watch.errors import OptoutWatchError
 from tests.alerts_reports import write_report
 from tests.fake_github import FakeGitHub, Fault
 from tests.loopback import Loopback, Reply
@@ -38,17 +39,24 @@ def _leaked(text: str) -> set[str]:
 
 def _sync(github: FakeGitHub, tmp_path: Path) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = sync_issues(
-        write_report(tmp_path / "report.json", two_problems()),
-        repo=None,
-        dry_run=False,
-        environ={"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": github.url},
-        out=out,
-        err=err,
-        sleep=lambda _: None,
-        clock=lambda: 1_800_000_000.0,
-        write_interval=0,
-    )
+    try:
+        code = sync_issues(
+            write_report(tmp_path / "report.json", two_problems()),
+            repo=None,
+            dry_run=False,
+            environ={
+                "GITHUB_TOKEN": TOKEN,
+                "GITHUB_REPOSITORY": REPO,
+                "GITHUB_API_URL": github.url,
+            },
+            out=out,
+            sleep=lambda _: None,
+            clock=lambda: 1_800_000_000.0,
+            write_interval=0,
+        )
+    except OptoutWatchError as error:  # as `main` says it
+        err.write(f"optout-watch: {error}\n")
+        code = error.exit_code
     return code, out.getvalue(), err.getvalue()
 
 

@@ -24,8 +24,8 @@ from optout_watch.alerts.issues import (
     removed_comment,
     resolved_comment,
 )
-from optout_watch.alerts.report_view import ReportError, alerts, parse_report
 from optout_watch.report.people import ReportView, finding_title, humanise
+from optout_watch.report.read import ReportError, alerts, parse_report
 from optout_watch.report.safe_markdown import WORD_JOINER
 from tests.alerts_reports import (
     failing_link,

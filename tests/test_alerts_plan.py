@@ -23,7 +23,7 @@ from optout_watch.alerts.plan import (
     plan_lines,
     plan_sync,
 )
-from optout_watch.alerts.report_view import ReportView
+from optout_watch.report.read import ReportView
 from tests.alerts_reports import (
     failing_link,
     finding,

@@ -17,6 +17,8 @@ import pytest
 from optout_watch.alerts.github import AuthError, GitHubClient, GitHubError, NotFoundError
 from optout_watch.alerts.issues import read_markers
 from optout_watch.alerts.sync import sync_issues
+from optout_watch.cli import main
+from optout_watch.errors import OptoutWatchError
 from optout_watch.report.safe_markdown import WORD_JOINER
 from tests.alerts_reports import (
     failing_link,
@@ -71,20 +73,23 @@ def sync(
     sleeps: list[float] = []
     env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": github.url}
     env.update(environ or {})
-    code = sync_issues(
-        path,
-        repo=repo,
-        dry_run=dry_run,
-        max_new=max_new,
-        dashboard=dashboard,
-        environ={key: value for key, value in env.items() if value is not None},
-        out=out,
-        err=err,
-        sleep=sleeps.append,
-        clock=lambda: NOW,
-        max_wait=max_wait,
-        write_interval=0,
-    )
+    try:
+        code = sync_issues(
+            path,
+            repo=repo,
+            dry_run=dry_run,
+            max_new=max_new,
+            dashboard=dashboard,
+            environ={key: value for key, value in env.items() if value is not None},
+            out=out,
+            sleep=sleeps.append,
+            clock=lambda: NOW,
+            max_wait=max_wait,
+            write_interval=0,
+        )
+    except OptoutWatchError as error:  # as `main` says it
+        err.write(f"optout-watch: {error}\n")
+        code = error.exit_code
     run = Run(code, out.getvalue(), err.getvalue(), sleeps)
     assert TOKEN not in run.out + run.err
     return run
@@ -555,25 +560,31 @@ def test_the_public_api_without_a_path(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_report_is_exit_2(github: FakeGitHub, tmp_path: Path) -> None:
-    out, err = io.StringIO(), io.StringIO()
-    code = sync_issues(
-        tmp_path / "missing.json",
-        repo=None,
-        dry_run=False,
-        max_new=10,
-        dashboard=True,
-        environ={"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": github.url},
-        out=out,
-        err=err,
-    )
-    assert code == 2
-    assert err.getvalue().startswith(f"optout-watch: {tmp_path / 'missing.json'}: cannot read")
+    with pytest.raises(OptoutWatchError) as raised:
+        sync_issues(
+            tmp_path / "missing.json",
+            repo=None,
+            dry_run=False,
+            max_new=10,
+            dashboard=True,
+            environ={
+                "GITHUB_TOKEN": TOKEN,
+                "GITHUB_REPOSITORY": REPO,
+                "GITHUB_API_URL": github.url,
+            },
+            out=io.StringIO(),
+        )
+    assert raised.value.exit_code == 2
+    assert str(raised.value).startswith(f"{tmp_path / 'missing.json'}: cannot read")
     assert github.requests == []
 
 
-def test_a_negative_flood_cap_is_exit_2(github: FakeGitHub, tmp_path: Path) -> None:
-    run = sync(github, tmp_path, two_problems(), max_new=-1)
-    assert run.code == 2
+def test_a_negative_flood_cap_is_exit_2(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_report(tmp_path / "report.json", two_problems())
+    assert main(["issues", "sync", "--report", str(path), "--max-new", "-1"]) == 2
+    assert "--max-new: expected a whole number of at least 0, got '-1'" in capsys.readouterr().err
     assert github.requests == []
 
 

@@ -3,9 +3,9 @@ home. These tests read the source; they run nothing of it."""
 
 from __future__ import annotations
 
+import argparse
 import ast
 import dataclasses
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch._cli import build_parser
+from optout_watch.cli import build_parser
 from optout_watch.fetching.fetch import FetchSettings
 from optout_watch.run.findings import Thresholds
 from optout_watch.settings import DEFAULTS
+from tests.alerts_reports import failing_link, report, write_report
 
 PACKAGE = Path(__file__).parents[1] / "src" / "optout_watch"
 
@@ -79,24 +80,36 @@ def test_only_the_report_builder_its_readers_and_the_schema_know_the_report_mode
         "optout_watch.report.build",
         "optout_watch.report.formats",
         "optout_watch.report.people",
-        "optout_watch.alerts.report_view",
-        "optout_watch.schemas",
+        "optout_watch.report.read",
+        "optout_watch.report.schema",
     }
 
 
 def test_the_alerts_read_the_report_and_nothing_of_the_run() -> None:
-    allowed = ("alerts", "report", "errors", "severity", "settings")
+    allowed = ("alerts", "report", "errors", "severity", "settings", "kinds")
+    # What a finding proposes is worked out once, from the report, for `fix` and the alerts.
+    shared = {"optout_watch.fixes.propose"}
     assert {
-        imported for imported in _stage_imports("alerts") if imported.split(".")[1] not in allowed
+        imported
+        for imported in _stage_imports("alerts") - shared
+        if imported.split(".")[1] not in allowed
     } == set()
 
 
-def test_no_stage_imports_the_command_line() -> None:
-    # The parser and the commands it runs (`_commands`, `_network_commands`, `_*_command`).
-    cli_modules = {"optout_watch._cli"} | {
-        name for name in MODULES if re.fullmatch(r"optout_watch\._\w*commands?", name)
+def test_what_a_finding_proposes_reads_only_the_report() -> None:
+    assert {imported.split(".")[1] for imported in GRAPH["optout_watch.fixes.propose"]} <= {
+        "report",
+        "kinds",
     }
-    assert {"optout_watch._commands", "optout_watch._network_commands"} <= cli_modules
+
+
+def test_no_stage_imports_the_command_line() -> None:
+    cli_modules = {name for name in MODULES if name.startswith("optout_watch.cli")}
+    assert {
+        "optout_watch.cli",
+        "optout_watch.cli.catalogue",
+        "optout_watch.cli.network",
+    } <= cli_modules
     for module in cli_modules:
         assert _importers_of(module) <= cli_modules | {"optout_watch.__main__"}
 
@@ -178,16 +191,26 @@ def test_every_default_comes_from_the_settings() -> None:
         assert getattr(fetch, name) == getattr(DEFAULTS, name)
     assert Thresholds() == Thresholds(DEFAULTS.confirm_after, DEFAULTS.blocked_after)
     # The command line sets nothing unless given, so the settings' merge decides.
-    parser = build_parser()
-    for action in parser._subparsers._group_actions[0].choices["check"]._actions:  # type: ignore[union-attr,index]
-        if action.dest.replace("_", "-") in {
-            f.name.replace("_", "-") for f in dataclasses.fields(DEFAULTS)
-        }:
-            assert action.default in (None, "==SUPPRESS=="), action.dest
+    settings = {f.name for f in dataclasses.fields(DEFAULTS)} - {"source"}  # not an option
+    checked = set()
+    for command in _commands(build_parser()):
+        for action in command._actions:
+            if action.dest in settings:
+                assert action.default in (None, "==SUPPRESS=="), (command.prog, action.dest)
+                checked.add(action.dest)
+    assert {"confirm_after", "max_new", "min_score", "fixes_branch"} <= checked
+
+
+def _commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every command's parser, `issues sync` included."""
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for command in action.choices.values():  # type: ignore[union-attr]
+            yield command
+            yield from _commands(command)
 
 
 def test_the_parsers_format_names_are_the_formats() -> None:
-    from optout_watch._cli import REPORT_FORMAT_NAMES, VALIDATION_FORMAT_NAMES  # noqa: PLC0415
+    from optout_watch.cli import REPORT_FORMAT_NAMES, VALIDATION_FORMAT_NAMES  # noqa: PLC0415
     from optout_watch.lint.formats import VALIDATION_FORMATS  # noqa: PLC0415
     from optout_watch.report.formats import REPORT_FORMATS  # noqa: PLC0415
 
@@ -201,7 +224,7 @@ def test_starting_up_loads_nothing_heavy(arguments: list[str]) -> None:
     and `rules` load no model, no HTTP client, no validator and no YAML parser."""
     script = (
         "import sys\n"
-        "from optout_watch._cli import main\n"
+        "from optout_watch.cli import main\n"
         "try:\n"
         f"    main({arguments!r})\n"
         "except SystemExit:\n"
@@ -218,7 +241,7 @@ def test_starting_up_loads_nothing_heavy(arguments: list[str]) -> None:
 def test_validating_loads_no_http_stack() -> None:
     script = (
         "import sys\n"
-        "from optout_watch._cli import main\n"
+        "from optout_watch.cli import main\n"
         "main(['validate', '--catalogue', 'catalogue', '-q'])\n"
         "print(sorted({'httpx', 'aiohttp', 'playwright'} & set(sys.modules)))\n"
     )
@@ -226,4 +249,54 @@ def test_validating_loads_no_http_stack() -> None:
         [sys.executable, "-c", script],
         capture_output=True, text=True, check=True, cwd=PACKAGE.parents[1],
     )  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+#: The modules at the package's root: what several stages share, and the entry points.
+ROOT_MODULES = {"__init__", "__main__", "settings", "errors", "severity", "kinds"}
+
+
+def test_the_package_root_holds_only_what_the_stages_share() -> None:
+    at_root = {path.stem for path in PACKAGE.glob("*.py")}
+    assert at_root == ROOT_MODULES
+
+
+def test_finding_codes_are_written_only_in_the_kinds_table() -> None:
+    from optout_watch.kinds import FINDING_KINDS  # noqa: PLC0415
+
+    written = {
+        (name, node.lineno)
+        for name, tree in TREES.items()
+        if name != "optout_watch.kinds"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in FINDING_KINDS
+    }
+    assert written == set()
+
+
+def test_the_report_model_imports_only_light_modules() -> None:
+    """Its own plain types: no stage's module but the small enums both sides name."""
+    assert GRAPH["optout_watch.report.model"] <= {
+        "optout_watch.severity",
+        "optout_watch.fetching.failures",
+        "optout_watch.pages.evidence",
+    }
+    for light in ("optout_watch.fetching.failures", "optout_watch.pages.evidence"):
+        assert GRAPH[light] == set(), light
+
+
+def test_reading_a_report_loads_no_http_html_or_fuzzy_matching(tmp_path: Path) -> None:
+    entry, problem = failing_link("https://example.com/privacy/ai", "link-moved")
+    path = write_report(tmp_path / "report.json", report(findings=[problem], links=[entry]))
+    script = (
+        "import sys\n"
+        "import optout_watch.report.read\n"
+        f"view = optout_watch.report.read.load_report(__import__('pathlib').Path({str(path)!r}))\n"
+        "assert len(view.findings) == 1\n"
+        "heavy = {'httpx', 'aiohttp', 'selectolax', 'rapidfuzz'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 import yaml
 
-from optout_watch._cli import main
 from optout_watch.alerts.pull_request import CiDispatch, proposed_selectors, pull_request_text
-from optout_watch.alerts.report_view import parse_report
 from optout_watch.archive.wayback import ArchivedCopy, timestamp_of
 from optout_watch.catalogue.models import RenderMode
 from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
+from optout_watch.cli import main
 from optout_watch.pages.labels import LabelSighting
+from optout_watch.report.read import parse_report
 from optout_watch.run.findings import page_drafts
 from optout_watch.run.watch import PageResult, ReadFrom, watch_archived_copy
 from tests.fake_archive import FakeArchive

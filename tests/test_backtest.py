@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 from tests.conftest import WriteFile, valid_platform
 from tests.fake_archive import FakeArchive
 from tests.loopback import Loopback

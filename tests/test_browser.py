@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.browser import (
     BrowserSettings,

@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import yaml
 
-from optout_watch._cli import main
 from optout_watch.catalogue.coverage import label_decisions
 from optout_watch.catalogue.models import Audience, Channel, Link, LinkKind, Platform, Surface
+from optout_watch.cli import main
 from optout_watch.guide.words import CNIL_FURTHER_READING, CNIL_RESERVATION
 from optout_watch.pages.extract import extract_text
 

@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from optout_watch._cli import main
 from optout_watch.catalogue.targets import Target, Use
+from optout_watch.cli import main
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
 from optout_watch.fetching.fetch import FetchError, FetchResult, Validators
 from optout_watch.fetching.judge import judge

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 from tests.fake_github import FakeGitHub
 from tests.loopback import Loopback
 from tests.test_check import NOT_FOUND, OK, _catalogue, _page

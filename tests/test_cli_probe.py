@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch._cli import main
-from optout_watch.progress import progress
+from optout_watch.cli import main
+from optout_watch.cli.progress import progress
 from tests.loopback import Loopback
 from tests.test_check import CHALLENGE, NOT_FOUND, OK, _catalogue, _page
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from optout_watch._cli import main
 from optout_watch.catalogue.loader import Position
-from optout_watch.schemas import export_schema
+from optout_watch.catalogue.schema import export_schema
+from optout_watch.cli import main
 from tests.conftest import WriteFile, valid_platform
 from tests.test_loader import HAZARDS
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
+from optout_watch.kinds import FINDING_KINDS
+from optout_watch.pages.evidence import Evidence
 from optout_watch.pages.labels import (
-    Evidence,
     LabelResult,
     LabelSighting,
     LabelState,
     LastingEvidence,
     Suggestion,
 )
-from optout_watch.run.findings import FINDING_KINDS, Draft, Thresholds, confirm, page_drafts
+from optout_watch.run.findings import Draft, Thresholds, confirm, page_drafts
 from optout_watch.run.watch import LabelCheck, PageResult
 from optout_watch.severity import Severity
 from optout_watch.storage.state import FindingMemory

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from optout_watch.pages.diff import compare
+from optout_watch.pages.evidence import Evidence
 from optout_watch.pages.extract import extract_text, inline_texts
 from optout_watch.pages.labels import (
-    Evidence,
     LabelSighting,
     LabelState,
     assess_labels,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 from tests import alerts_reports as reports
 
 ROOT = Path(__file__).parents[1]

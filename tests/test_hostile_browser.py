@@ -271,7 +271,7 @@ SWELLING = (
 MEASURED = """
 import json, re, resource, sys
 from pathlib import Path
-from optout_watch._cli import main
+from optout_watch.cli import main
 code = main(sys.argv[1:])
 own = re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text())
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

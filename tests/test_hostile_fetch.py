@@ -22,7 +22,7 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 
 import optout_watch
-from optout_watch._cli import main
+from optout_watch.cli import main
 from optout_watch.fetching import decode
 from optout_watch.fetching.decode import codec_for_label, decode_html
 from optout_watch.fetching.failures import FetchErrorKind, Outcome

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 from optout_watch.pages.extract import extract_text
 from optout_watch.pages.inspect import Decoy, inspect_page, is_generated_name
 from optout_watch.pages.labels import labels_in
@@ -134,7 +134,7 @@ def test_without_labels_the_smallest_landmark() -> None:
 def site(run_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A run folder, on 6 December 2026."""
     monkeypatch.setattr(
-        "optout_watch._inspect_command._now", lambda: dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+        "optout_watch.cli.inspect._now", lambda: dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
     )
     return run_folder
 

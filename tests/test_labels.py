@@ -8,9 +8,9 @@ import pytest
 
 from optout_watch.fetching.decode import decode_html
 from optout_watch.pages.diff import TextChange, compare
+from optout_watch.pages.evidence import Evidence
 from optout_watch.pages.extract import extract_text, inline_texts
 from optout_watch.pages.labels import (
-    Evidence,
     LabelResult,
     LabelSighting,
     LabelState,

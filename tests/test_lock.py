@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 from optout_watch.storage.lock import LOCK_FILE, StateLock, StateLocked
 from tests.test_check import _catalogue
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 from tests.conftest import WriteFile, valid_platform
 from tests.loopback import Loopback, Reply
 from tests.test_check import OK, _catalogue, _page

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from optout_watch._cli import main
 from optout_watch.alerts.issues import IssueSubject, render_markers
 from optout_watch.alerts.pull_request import MARKER, changes, sync_pull_request
+from optout_watch.cli import main
+from optout_watch.errors import OptoutWatchError
 from tests.alerts_reports import failing_link, finding, label, page, report, view, write_report
 from tests.fake_github import FakeGitHub
 
@@ -70,12 +71,16 @@ def run(
     diff_path = tmp_path / "fixes.diff"
     diff_path.write_text(diff, encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    code = sync_pull_request(
-        report_path, diff_path, branch=BRANCH, base=None, repo=None, dry_run=dry_run,
-        environ={"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": github.url,
-                 "GITHUB_REF_NAME": "main"},
-        out=out, err=err, write_interval=0, ci_workflow=ci_workflow,
-    )  # fmt: skip
+    try:
+        code = sync_pull_request(
+            report_path, diff_path, branch=BRANCH, base=None, repo=None, dry_run=dry_run,
+            environ={"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": github.url,
+                     "GITHUB_REF_NAME": "main"},
+            out=out, write_interval=0, ci_workflow=ci_workflow,
+        )  # fmt: skip
+    except OptoutWatchError as error:  # as `main` says it
+        err.write(f"optout-watch: {error}\n")
+        code = error.exit_code
     assert TOKEN not in out.getvalue() + err.getvalue()
     return code, out.getvalue() + err.getvalue()
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from optout_watch._cli import main
 from optout_watch.alerts.github import GitHubIssue
 from optout_watch.alerts.issues import RepositoryFiles
 from optout_watch.alerts.plan import IssueChange, index_issues, plan_sync
-from optout_watch.alerts.report_view import load_report
+from optout_watch.cli import main
+from optout_watch.report.read import load_report
 from tests.conftest import NBSP, platform_yaml, valid_platform
 from tests.loopback import Loopback, Reply, Server
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from optout_watch._cli import main
 from optout_watch.catalogue.models import Platform
+from optout_watch.cli import main
 from optout_watch.guide.render import (
     MANIFEST,
     read_manifest,

@@ -488,7 +488,7 @@ def changed_page(diff: str = DIFF) -> Report:
                 "page-changed",
                 Severity.INFO,
                 25,
-                f"{HELP_URL} changed: 1 lines added, 1 removed",
+                f"{HELP_URL} changed: 1 line added, 1 line removed",
                 url=HELP_URL,
                 evidence={"lines_added": 1, "lines_removed": 1},
             )
@@ -682,7 +682,7 @@ def test_markdown_of_a_changed_page_folds_its_diff() -> None:
     assert "### " not in markdown  # information, not a problem
     assert (
         "## Changed pages\n\n"
-        f"<details><summary>Example Chat: {HELP_URL}: 1 lines added, 1 removed "
+        f"<details><summary>Example Chat: {HELP_URL}: 1 line added, 1 line removed "
         "(catalogue/example-chat.yaml:25)</summary>"
         f"\n\n```diff\n{DIFF}```\n\n</details>"
     ) in markdown

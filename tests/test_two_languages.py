@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from optout_watch._cli import main
 from optout_watch.alerts.dashboard import DashboardIssues, dashboard_body
 from optout_watch.alerts.issues import RepositoryFiles, issue_body
 from optout_watch.alerts.languages import language_lag_line
-from optout_watch.alerts.report_view import parse_report
+from optout_watch.cli import main
+from optout_watch.report.read import parse_report
 from tests.conftest import NBSP, platform_yaml, valid_platform
 from tests.loopback import Loopback, Reply, Server
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from optout_watch._cli import main
 from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
+from optout_watch.cli import main
 from optout_watch.fetching.fetch import FetchResult, Validators
 from optout_watch.fetching.judge import judge
 from optout_watch.report.build import MAX_DIFF_CHARS, page_report

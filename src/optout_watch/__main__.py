@@ -1,5 +1,5 @@
 import sys
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 
 sys.exit(main())

@@ -71,6 +71,14 @@ class Settings:
     render: RenderSetting = "auto"
     #: The Chromium executable for those pages (Debian's `chromium` package by default).
     chromium: Path = Path("/usr/bin/chromium")
+    #: `fix`: the least score of a suggested label taken without the diff's evidence ("replaced
+    #: the label's line"). Genuine rewordings ("for everyone" → "for all users") score
+    #: 0.85-0.95; below, the suggestion is as likely a neighbouring line of the page.
+    min_score: float = 0.85
+    #: `issues sync`: new issues opened at most per run; the rest wait on the dashboard.
+    max_new: int = 10
+    #: `propose`: the branch the fixes are pushed to and proposed from.
+    fixes_branch: str = "optout-watch/fixes"
     #: Where the file settings came from, for messages.
     source: Path | None = None
 
@@ -107,6 +115,16 @@ def _positive_float(value: Any, where: str) -> float:
         number = 0.0
     if isinstance(value, bool) or not number > 0 or number == float("inf"):
         raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
+    return number
+
+
+def _share(value: Any, where: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if isinstance(value, bool) or not 0 <= number <= 1:
+        raise ConfigError(f"{where}: expected a number between 0 and 1, got {value!r}")
     return number
 
 
@@ -158,6 +176,9 @@ _PARSERS: dict[str, _Parser] = {
     "render": _one_of(RENDER_SETTINGS),
     "archive": _one_of(ARCHIVE_SETTINGS),
     "chromium": _path,
+    "min-score": _share,
+    "max-new": _whole_number(0),
+    "fixes-branch": _text,
 }
 _PATH_KEYS = {"catalogue", "state", "chromium"}
 #: Command-line values for these keys add to the configured ones instead of replacing them.

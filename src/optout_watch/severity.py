@@ -12,3 +12,11 @@ class Severity(StrEnum):
     WARNING = "warning"
     #: For the record only (a page's text changed): reported, never alerted on.
     INFO = "info"
+
+
+def severity_rank(severity: Severity) -> int:
+    """Errors first, then warnings, then information: the one order of every listing."""
+    return _ORDER.index(severity)
+
+
+_ORDER = tuple(Severity)

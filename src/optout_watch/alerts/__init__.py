@@ -4,7 +4,8 @@ check report, kept in step with each new report, and one dashboard issue summing
 It reads the JSON report (the documented interface, `schema/report.schema.json`) and nothing
 else of the check, so that the check's internals can change without breaking the issues:
 
-- `report_view` reads the report into the few typed facts the issues need;
+- `report/read.py` reads the report (validated against its model), with lookups by URL;
+  `fixes/propose.py` says what a confirmed finding proposes (a new URL, a new wording);
 - `issues`, `plan` and `dashboard` are pure: titles, bodies, markers, what to do, what to show;
 - `github` is the only code that talks to GitHub, `sync` the only code doing I/O around them.
 """

@@ -14,12 +14,7 @@ from dataclasses import dataclass, field
 from optout_watch.alerts.issues import DASHBOARD_MARKER, TRACKING_LABEL
 from optout_watch.alerts.label_coverage import label_coverage_section
 from optout_watch.alerts.plan import alerting_findings
-from optout_watch.alerts.report_view import (
-    ReportedFinding,
-    ReportedLink,
-    ReportedPlatform,
-    platforms_of,
-)
+from optout_watch.kinds import Code
 from optout_watch.report.people import (
     ReportView,
     archived_copies_section,
@@ -27,6 +22,12 @@ from optout_watch.report.people import (
     how_read,
     reading_section,
     use_name,
+)
+from optout_watch.report.read import (
+    ReportedFinding,
+    ReportedLink,
+    ReportedPlatform,
+    platforms_of,
 )
 from optout_watch.report.safe_markdown import autolink, code_span, inline
 
@@ -57,7 +58,7 @@ def _awaiting(report: ReportView) -> list[ReportedFinding]:
         for finding in report.findings
         if not finding.confirmed
         and finding.severity in {"error", "warning"}
-        and finding.code != "link-blocked"
+        and finding.code != Code.LINK_BLOCKED
     ]
 
 
@@ -158,7 +159,7 @@ def _blocked_section(report: ReportView, state: DashboardIssues) -> list[str]:
     blocked = _blocked(report)
     if not blocked:
         return []
-    findings = {f.url: f for f in report.findings if f.code == "link-blocked"}
+    findings = {f.url: f for f in report.findings if f.code == Code.LINK_BLOCKED}
     items = []
     for link in blocked:
         names = ", ".join(

@@ -33,15 +33,15 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlencode
 
 from optout_watch.alerts.languages import language_lag_line
-from optout_watch.alerts.report_view import (
-    ReportedFinding,
-    ReportedLink,
-    ReportedPage,
-    label_on,
-)
-from optout_watch.report.people import (
+from optout_watch.fixes.propose import proposed
+from optout_watch.kinds import (
+    FINDING_KINDS,
     LABEL_CODES,
     LINK_CODES,
+    PAGE_CODES,
+    Code,
+)
+from optout_watch.report.people import (
     ReportView,
     how_read,
     label_states,
@@ -49,6 +49,12 @@ from optout_watch.report.people import (
     link_name,
     services,
     use_name,
+)
+from optout_watch.report.read import (
+    ReportedFinding,
+    ReportedLink,
+    ReportedPage,
+    label_on,
 )
 from optout_watch.report.safe_markdown import autolink, code_block, code_span, inline
 
@@ -61,18 +67,8 @@ SUGGESTIONS_SHOWN = 3
 
 #: One label per kind of problem, so that a maintainer can filter the list by what to do.
 KIND_LABELS = {
-    "link-broken": "broken-link",
-    "link-error": "broken-link",
-    "link-blocked": "broken-link",
-    "link-moved": "moved-link",
-    "label-missing": "label-gone",
-    "label-never-seen": "label-gone",
-    "page-selector-empty": "layout-changed",
-    "catalogue-invalid": "catalogue",
-    "review-stale": "catalogue",
+    code: kind.issue_label for code, kind in FINDING_KINDS.items() if kind.issue_label is not None
 }
-PAGE_CODES = frozenset({"page-selector-empty"})
-FILE_CODES = frozenset({"catalogue-invalid", "review-stale"})
 
 _MARKER_LINE = re.compile(r"<!-- optout-watch:([a-z]+)=([A-Za-z0-9%=&._~-]+) -->")
 _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
@@ -175,13 +171,10 @@ def issue_labels(finding: ReportedFinding) -> tuple[str, ...]:
     return (TRACKING_LABEL, kind) if kind else (TRACKING_LABEL,)
 
 
-def _top_suggestion(finding: ReportedFinding, report: ReportView) -> str | None:
-    page = report.page(finding.url) if finding.url else None
-    label = label_on(page, finding.label) if page and finding.label else None
-    if label is not None:
-        return label.suggestions[0].text if label.suggestions else None
-    listed = finding.evidence.get("suggestions")
-    return listed[0] if isinstance(listed, list) and listed else None
+def _new_text(finding: ReportedFinding, report: ReportView) -> str | None:
+    """The new address or wording the finding proposes, if any."""
+    proposal = proposed(finding, report)
+    return proposal.new if proposal is not None else None
 
 
 def evidence_digest(finding: ReportedFinding, report: ReportView) -> str:
@@ -195,8 +188,8 @@ def evidence_digest(finding: ReportedFinding, report: ReportView) -> str:
             facts += [link.outcome, link.status, link.new_url]
         else:
             facts += [finding.evidence.get(key) for key in ("outcome", "status", "new_url")]
-    elif finding.code == "label-missing":
-        facts.append(_top_suggestion(finding, report))
+    elif finding.code == Code.LABEL_MISSING:
+        facts.append(_new_text(finding, report))
     encoded = json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:16]
 
@@ -227,42 +220,43 @@ def what_broke(finding: ReportedFinding, report: ReportView) -> str:
     page = report.page(finding.url) if finding.url else None
     reason = inline(_sentence_end(link.reason if link else finding.message))
     match finding.code:
-        case "link-broken":
+        case Code.LINK_BROKEN:
             return f"The link {name} of {who} is broken: {reason}."
-        case "link-error":
+        case Code.LINK_ERROR:
             return f"The link {name} of {who} fails: {reason}."
-        case "link-moved":
-            target = autolink(link.new_url) if link and link.new_url else "its new address"
+        case Code.LINK_MOVED:
+            new_url = _new_text(finding, report)
+            target = autolink(new_url) if new_url else "its new address"
             return (
                 f"The link {name} of {who} has moved for good: the catalogue should take {target}."
             )
-        case "link-blocked":
+        case Code.LINK_BLOCKED:
             return (
                 f"The link {name} of {who} keeps being turned away by bot protection: only a "
                 "person can tell whether it still works."
             )
-        case "label-missing":
+        case Code.LABEL_MISSING:
             return (
                 f"The label {_quoted_label(finding.label)}, which the steps of {who} tell people "
                 f"to look for, is gone from the page {name}."
             )
-        case "label-never-seen":
+        case Code.LABEL_NEVER_SEEN:
             return (
                 f"The label {_quoted_label(finding.label)}, which the steps of {who} tell people "
                 f"to look for, has never been seen on the page {name}."
             )
-        case "page-selector-empty":
+        case Code.PAGE_SELECTOR_EMPTY:
             error = f": {inline(_sentence_end(page.error))}" if page and page.error else ""
             return (
                 f"The layout of the page {name} of {who} changed: the part of it that is watched "
                 f"is no longer found{error}."
             )
-        case "catalogue-invalid":
+        case Code.CATALOGUE_INVALID:
             return (
                 f"The catalogue file {code_span(finding.file)} fails validation: "
                 f"{inline(_sentence_end(finding.message))}."
             )
-        case "review-stale":
+        case Code.REVIEW_STALE:
             return (
                 f"The procedures of {who} have not been reviewed for too long: "
                 f"{inline(_sentence_end(finding.message))}."
@@ -398,54 +392,52 @@ def _evidence(finding: ReportedFinding, report: ReportView) -> list[str]:
 
 def _checklist(finding: ReportedFinding, report: ReportView) -> list[str]:
     where = f"{code_span(finding.file)} line {finding.line}"
-    link = report.link(finding.url) if finding.url else None
-    new_url = link.new_url if link else None
-    top = _top_suggestion(finding, report)
+    new = _new_text(finding, report)
     match finding.code:
-        case "link-broken" | "link-error":
+        case Code.LINK_BROKEN | Code.LINK_ERROR:
             steps = [
                 "Open the URL in a browser: if it works there, the failure may be passing",
                 "Find where the page went (the provider's help centre, a web archive)",
                 f"Update or remove the link at {where}",
                 "Check that the steps using it still read right",
             ]
-        case "link-moved":
-            target = autolink(new_url) if new_url else "the new address"
+        case Code.LINK_MOVED:
+            target = autolink(new) if new else "the new address"
             steps = [
                 f"Check that {target} is the same page",
                 f"Replace the URL at {where} with the new one",
             ]
-        case "link-blocked":
+        case Code.LINK_BLOCKED:
             steps = [
                 "Open the URL in a browser: robots are turned away, a person is not",
                 "If it is broken or moved, fix the link at " + where,
                 "If it works, close this issue as *not planned*: it stays closed while the link "
                 "is blocked",
             ]
-        case "label-missing":
-            hint = f" (most likely {_quoted_label(top)})" if top else ""
+        case Code.LABEL_MISSING:
+            hint = f" (most likely {_quoted_label(new)})" if new else ""
             steps = [
                 f"Open the page and find the label's new wording{hint}",
                 f"Update the label at {where}, and the steps quoting it in every language",
                 "Walk through the procedure to check it still works",
             ]
-        case "label-never-seen":
+        case Code.LABEL_NEVER_SEEN:
             steps = [
                 "Open the page and copy the label's exact wording",
                 f"Fix the expected label at {where}, or stop expecting it on this page",
             ]
-        case "page-selector-empty":
+        case Code.PAGE_SELECTOR_EMPTY:
             steps = [
                 "Open the page and look at its new layout",
                 f"Update the `watch.select` selector of the link at {where}",
                 "Check that the labels expected on the page are still there",
             ]
-        case "catalogue-invalid":
+        case Code.CATALOGUE_INVALID:
             steps = [
                 f"Run {code_span('optout-watch validate ' + finding.file)}",
                 f"Fix the problem at {where}",
             ]
-        case "review-stale":
+        case Code.REVIEW_STALE:
             steps = [
                 "Walk through each procedure of the platform again",
                 f"Update `last_reviewed` in {code_span(finding.file)}",

@@ -4,7 +4,7 @@ lines out."""
 
 from __future__ import annotations
 
-from optout_watch.alerts.report_view import ReportedLabel, ReportView
+from optout_watch.report.read import ReportedLabel, ReportView
 from optout_watch.report.safe_markdown import inline
 
 

@@ -4,7 +4,8 @@ own in the issue, since help centres translate with a lag of weeks."""
 
 from __future__ import annotations
 
-from optout_watch.alerts.report_view import ReportedFinding, ReportedPage, ReportView
+from optout_watch.kinds import Code
+from optout_watch.report.read import ReportedFinding, ReportedPage, ReportView
 from optout_watch.report.safe_markdown import autolink
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
@@ -25,7 +26,7 @@ def _shows_all_its_labels(page: ReportedPage) -> bool:
 def language_lag_line(finding: ReportedFinding, report: ReportView) -> str | None:
     """`- The French page … still shows all its labels …` for a label gone from a page whose
     platform has a page in another language that lost none; None otherwise."""
-    if finding.code != "label-missing" or finding.url is None:
+    if finding.code != Code.LABEL_MISSING or finding.url is None:
         return None
     page = report.page(finding.url)
     lang = _language(page) if page is not None else None

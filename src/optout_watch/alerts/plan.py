@@ -47,8 +47,6 @@ from enum import StrEnum
 
 from optout_watch.alerts.github import GitHubIssue
 from optout_watch.alerts.issues import (
-    FILE_CODES,
-    PAGE_CODES,
     IssueMarkers,
     IssueSubject,
     RepositoryFiles,
@@ -62,14 +60,13 @@ from optout_watch.alerts.issues import (
     reopen_comment,
     resolved_comment,
 )
-from optout_watch.alerts.report_view import ReportedFinding, alerts, label_on
+from optout_watch.kinds import CATALOGUE_CODES, LABEL_CODES, LINK_CODES, PAGE_CODES
 from optout_watch.report.people import (
-    LABEL_CODES,
-    LINK_CODES,
     TITLE_LIMIT,
     ReportView,
     finding_title,
 )
+from optout_watch.report.read import ReportedFinding, alerts, label_on
 from optout_watch.report.safe_markdown import one_line
 
 #: GitHub's `state_reason` for an issue closed as resolved; a person's "won't fix" is
@@ -205,7 +202,7 @@ def judge_absence(subject: IssueSubject, report: ReportView) -> Absence:
     docstring for the reasons)."""
     if subject.file in report.skipped_files:
         return Absence.UNCHECKED
-    if subject.code in FILE_CODES:
+    if subject.code in CATALOGUE_CODES:
         return Absence.HEALED if report.is_checked_file(subject.file) else Absence.REMOVED
     if subject.url is None:
         return Absence.UNCHECKED

@@ -37,19 +37,19 @@ import httpx
 
 from optout_watch.alerts.github import GitHubClient, GitHubError
 from optout_watch.alerts.issues import TRACKING_LABEL, read_markers
-from optout_watch.alerts.report_view import (
+from optout_watch.alerts.sync import read_settings
+from optout_watch.errors import ExitCode, UsageError
+from optout_watch.fixes.propose import proposed
+from optout_watch.kinds import Code
+from optout_watch.report.people import finding_title, how_read
+from optout_watch.report.read import (
     ReportedFinding,
     ReportedPage,
-    ReportError,
     ReportView,
     load_report,
 )
-from optout_watch.alerts.sync import read_settings
-from optout_watch.errors import ExitCode, UsageError
-from optout_watch.report.people import catalogue_address, finding_title, how_read
 from optout_watch.report.safe_markdown import code_block, code_span, inline, one_line
 
-DEFAULT_BRANCH = "optout-watch/fixes"
 MARKER = "<!-- optout-watch:fix-pull-request -->"
 #: How many lines of a page's diff show around a renamed label.
 PAGE_EXCERPT_LINES = 8
@@ -97,26 +97,17 @@ def changes(report: ReportView, diff: str) -> list[Change]:
 
     found: list[Change] = []
     for finding in report.findings:
-        if not finding.confirmed or finding.url is None:
+        proposal = proposed(finding, report) if finding.confirmed else None
+        if proposal is None or not shown(proposal.old, proposal.new):
             continue
-        if finding.code == "link-moved":
-            link = report.link(finding.url)
-            if link is None or not link.new_url:
-                continue
-            new = catalogue_address(link, link.new_url)
-            if shown(finding.url, new):
-                found.append(Change(finding, finding.url, new, link.reason))
-        elif finding.code == "label-missing" and finding.label is not None:
-            page = report.page(finding.url)
-            labels = page.labels if page is not None else []
-            label = next((x for x in labels if x.label == finding.label), None)
-            if page is None or label is None or not label.suggestions:
-                continue
-            best = label.suggestions[0]
-            if shown(finding.label, best.text):
-                evidence = f"score {best.score}, {best.why}, on {finding.url}"
-                excerpt = _excerpt(page.diff, (finding.label, best.text))
-                found.append(Change(finding, finding.label, best.text, evidence, excerpt))
+        if finding.code == Code.LINK_MOVED:
+            link = report.link(proposal.old)
+            found.append(Change(finding, proposal.old, proposal.new, link.reason if link else ""))
+        elif (best := proposal.suggestion) is not None:
+            page = report.page(finding.url or "")
+            evidence = f"score {best.score}, {best.why}, on {finding.url}"
+            excerpt = _excerpt(page.diff, (proposal.old, proposal.new)) if page else None
+            found.append(Change(finding, proposal.old, proposal.new, evidence, excerpt))
     return found
 
 
@@ -194,7 +185,7 @@ def pull_request_text(
     selectors: Sequence[ReportedPage] = (),
 ) -> tuple[str, str]:
     """The title and the description of the fix pull request, for a reviewer."""
-    labels = sum(change.finding.code == "label-missing" for change in found)
+    labels = sum(change.finding.code == Code.LABEL_MISSING for change in found)
     links = len(found) - labels
     parts = [f"{labels} renamed label{'s' * (labels != 1)}"] * bool(labels)
     parts += [f"{links} moved link{'s' * (links != 1)}"] * bool(links)
@@ -267,28 +258,23 @@ def sync_pull_request(
     dry_run: bool,
     environ: Mapping[str, str],
     out: TextIO,
-    err: TextIO,
     transport: httpx.BaseTransport | None = None,
     write_interval: float = 1.0,
     ci_workflow: str | None = None,
 ) -> int:
     """`ci_workflow`: the workflow to dispatch on `branch` (a file name, `ci.yml`), which the
     caller has just pushed; None to dispatch none."""
+    if ci_workflow is not None and not _WORKFLOW_FILE.fullmatch(ci_workflow):
+        raise UsageError(
+            f"--ci-workflow {one_line(ci_workflow, 100)!r} is not a workflow's file name; "
+            "give the name of a file of .github/workflows, such as ci.yml"
+        )
+    report = load_report(report_path)
+    settings = read_settings(environ, repo)
     try:
-        if ci_workflow is not None and not _WORKFLOW_FILE.fullmatch(ci_workflow):
-            raise UsageError(
-                f"--ci-workflow {one_line(ci_workflow, 100)!r} is not a workflow's file name; "
-                "give the name of a file of .github/workflows, such as ci.yml"
-            )
-        report = load_report(report_path)
-        settings = read_settings(environ, repo)
         diff = diff_path.read_text(encoding="utf-8") if diff_path.exists() else ""
-    except (ReportError, UsageError) as error:
-        err.write(f"optout-watch: {error}\n")
-        return ExitCode.USAGE
     except (OSError, UnicodeDecodeError) as error:
-        err.write(f"optout-watch: {diff_path}: cannot read the diff: {error}\n")
-        return ExitCode.USAGE
+        raise UsageError(f"{diff_path}: cannot read the diff: {error}") from None
     target = base or environ.get("GITHUB_REF_NAME", "").strip() or "main"
     owner = settings.repo.split("/")[0]
     ci = CiDispatch(ci_workflow, branch)
@@ -302,47 +288,42 @@ def sync_pull_request(
         transport=transport,
         write_interval=write_interval,
     ) as client:
-        try:
-            pulls = client.list_pulls(head=f"{owner}:{branch}")
-            if not diff.strip():
-                for pull in pulls:
-                    out.write(f"{'would close' if dry_run else 'closed'} #{pull.number}\n")
-                    if not dry_run:
-                        client.add_comment(pull.number, closing_comment(report))
-                        client.edit_pull(pull.number, state="closed")
-                if not pulls:
-                    out.write("nothing to fix and no fix pull request open\n")
-                return ExitCode.OK
-            if ci.workflow is not None:
-                if dry_run:
-                    out.write(f"would dispatch {ci.workflow} on {branch}\n")
-                else:
-                    ci = _dispatch(client, ci)
-            title, body = pull_request_text(report, changes(report, diff), diff,
-                                            _issue_numbers(client), ci,
-                                            selectors=proposed_selectors(report, diff))  # fmt: skip
+        pulls = client.list_pulls(head=f"{owner}:{branch}")
+        if not diff.strip():
+            for pull in pulls:
+                out.write(f"{'would close' if dry_run else 'closed'} #{pull.number}\n")
+                if not dry_run:
+                    client.add_comment(pull.number, closing_comment(report))
+                    client.edit_pull(pull.number, state="closed")
+            if not pulls:
+                out.write("nothing to fix and no fix pull request open\n")
+            return ExitCode.OK
+        if ci.workflow is not None:
             if dry_run:
-                out.write(f"{title}\n\n{body}")
-            elif pulls:
-                pull = pulls[0]
-                if (pull.title, pull.body) == (title, body):
-                    out.write(f"#{pull.number} is up to date\n")
-                else:
-                    client.edit_pull(pull.number, title=title, body=body)
-                    out.write(f"updated #{pull.number}: {title}\n")
+                out.write(f"would dispatch {ci.workflow} on {branch}\n")
             else:
-                pull = client.create_pull(title=title, body=body, head=branch, base=target)
-                out.write(f"opened #{pull.number}: {title}\n")
-        except GitHubError as error:
-            err.write(f"optout-watch: {error.message}\n")
-            return ExitCode.USAGE
+                ci = _dispatch(client, ci)
+        title, body = pull_request_text(report, changes(report, diff), diff,
+                                        _issue_numbers(client), ci,
+                                        selectors=proposed_selectors(report, diff))  # fmt: skip
+        if dry_run:
+            out.write(f"{title}\n\n{body}")
+        elif pulls:
+            pull = pulls[0]
+            if (pull.title, pull.body) == (title, body):
+                out.write(f"#{pull.number} is up to date\n")
+            else:
+                client.edit_pull(pull.number, title=title, body=body)
+                out.write(f"updated #{pull.number}: {title}\n")
+        else:
+            pull = client.create_pull(title=title, body=body, head=branch, base=target)
+            out.write(f"opened #{pull.number}: {title}\n")
     if ci.error is not None:
-        err.write(
-            f"optout-watch: {ci.error}; CI has not run on {branch} (the pull request says so): "
+        raise GitHubError(
+            f"{ci.error}; CI has not run on {branch} (the pull request says so): "
             f"the job needs the actions: write permission, and {ci.workflow} "
-            "`on: workflow_dispatch`\n"
+            "`on: workflow_dispatch`"
         )
-        return ExitCode.USAGE
     return ExitCode.OK
 
 

@@ -51,12 +51,12 @@ from optout_watch.alerts.plan import (
     plan_lines,
     plan_sync,
 )
-from optout_watch.alerts.report_view import ReportError, ReportView, load_report
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.report.people import TITLE_LIMIT
+from optout_watch.report.read import ReportView, load_report
 from optout_watch.report.safe_markdown import one_line
+from optout_watch.settings import DEFAULTS
 
-DEFAULT_MAX_NEW = 10
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
 
@@ -131,11 +131,10 @@ def sync_issues(
     *,
     repo: str | None,
     dry_run: bool,
-    max_new: int = DEFAULT_MAX_NEW,
+    max_new: int = DEFAULTS.max_new,
     dashboard: bool = True,
     environ: Mapping[str, str],
     out: TextIO,
-    err: TextIO,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
     transport: httpx.BaseTransport | None = None,
@@ -145,15 +144,8 @@ def sync_issues(
     """Sync the issues of `repo` (else `GITHUB_REPOSITORY`) with the report at `report_path`;
     the exit code. `sleep` and `clock` (epoch seconds) serve the rate limits and the pause of
     `write_interval` seconds between writes; `max_wait` bounds the total wait on rate limits."""
-    if max_new < 0:
-        err.write("optout-watch: --max-new must be 0 or more\n")
-        return ExitCode.USAGE
-    try:
-        report = load_report(report_path)
-        settings = read_settings(environ, repo)
-    except (ReportError, UsageError) as error:
-        err.write(f"optout-watch: {error}\n")
-        return ExitCode.USAGE
+    report = load_report(report_path)
+    settings = read_settings(environ, repo)
     if report.outage:
         out.write(
             "an outage report (most URLs failed at the network level): "
@@ -191,11 +183,9 @@ def sync_issues(
                     state = DashboardIssues(numbers, plan.held_back, plan.muted, max_new)
                     _sync_dashboard(client, index.dashboard, dashboard_body(report, state), tally)
         except GitHubError as error:
-            err.write(f"optout-watch: {error.message}\n")
-            err.write(
-                f"optout-watch: stopped after: {tally.summary(dry_run=dry_run, held_back=0)}\n"
-            )
-            return ExitCode.USAGE
+            # Said after the error: what the run did before it stopped (the next run goes on).
+            stopped = f"stopped after: {tally.summary(dry_run=dry_run, held_back=0)}"
+            raise GitHubError(f"{error.message}\noptout-watch: {stopped}") from None
     out.write(tally.summary(dry_run=dry_run, held_back=len(plan.held_back)) + "\n")
     return ExitCode.OK
 

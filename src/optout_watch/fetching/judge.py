@@ -6,12 +6,17 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from http import HTTPStatus
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from optout_watch.fetching.failures import FAILURES, FetchErrorKind, Outcome
 from optout_watch.fetching.fetch import FetchResult
+from optout_watch.fetching.link_shape import (
+    is_sign_in_url,
+    locale_free_segments,
+    path_segments,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +40,6 @@ _LINKEDIN_WALL = 999
 #: Statuses with which bot walls serve their challenge pages.
 _CHALLENGE_STATUSES = frozenset({403, 429, 503})
 _LOCALE_PARAMETERS = frozenset({"hl", "lang", "locale"})
-_LOCALE_SEGMENT = re.compile(r"[a-z]{2}(?:[-_][a-z]{2,4})?", re.IGNORECASE)
 
 # Titles and headings of "not found" pages, accent- and case-folded, straight apostrophes.
 _NOT_FOUND = re.compile(
@@ -65,12 +69,6 @@ _CHALLENGE_MARKERS = (
     "px-captcha",
     "errors.edgesuite.net",
 )
-_SIGN_IN_PATH = re.compile(
-    r"(?:^|[/_.-])(?:log[-_]?in|sign[-_]?in|log[-_]?on|servicelogin|authwall|authorize|sso)"
-    r"(?:[/_.-]|$)",
-    re.IGNORECASE,
-)
-_SIGN_IN_HOST = re.compile(r"^(?:login|signin|auth|sso|idmsa)\.|^accounts\.google\.com$")
 #: How much of a heading a reason quotes.
 _QUOTE_CHARS = 120
 
@@ -137,7 +135,7 @@ def _judge_working(result: FetchResult, status: int, sign_in_expected: bool) -> 
     if not result.redirects:
         return Verdict(Outcome.OK, status_line)
     original, final = result.url, result.final_url
-    if _is_sign_in(final) and not _is_sign_in(original):
+    if is_sign_in_url(final) and not is_sign_in_url(original):
         if sign_in_expected:
             return Verdict(
                 Outcome.OK,
@@ -145,7 +143,7 @@ def _judge_working(result: FetchResult, status: int, sign_in_expected: bool) -> 
                 "as expected for a page that needs an account",
             )
         return Verdict(Outcome.BROKEN, f"soft 404: redirected to a sign-in page ({final})")
-    if _locale_free_segments(original) and not _locale_free_segments(final):
+    if locale_free_segments(original) and not locale_free_segments(final):
         return Verdict(
             Outcome.BROKEN, f"soft 404: the deep link was redirected to the site's home ({final})"
         )
@@ -234,37 +232,6 @@ def _challenge(result: FetchResult) -> list[str]:
     return evidence
 
 
-def _is_sign_in(url: str) -> bool:
-    parts = urlsplit(url)
-    return bool(
-        _SIGN_IN_HOST.search((parts.hostname or "").lower()) or _SIGN_IN_PATH.search(parts.path)
-    )
-
-
-def _segments(url: str) -> list[str]:
-    """The path's segments, decoded; empty ones (a trailing slash) left out."""
-    return [unquote(segment) for segment in urlsplit(url).path.split("/") if segment]
-
-
-def _locale_free_segments(url: str) -> list[str]:
-    """The path's segments without a leading locale segment ("fr", "en-us")."""
-    segments = _segments(url)
-    if segments and _LOCALE_SEGMENT.fullmatch(segments[0]):
-        return segments[1:]
-    return segments
-
-
-def is_sign_in_url(url: str) -> bool:
-    """Whether `url` is a sign-in page (a login host or path): a link there is no deep link."""
-    return _is_sign_in(url)
-
-
-def is_deep_link(url: str) -> bool:
-    """Whether `url` names a page below the site's home: its path has a segment other than a
-    locale ("/fr/", "/en-us" are home pages)."""
-    return bool(_locale_free_segments(url))
-
-
 def _trivial_changes(before: str, after: str) -> list[str] | None:
     """What changed between two URLs of the same page (http → https, `www.`, a trailing slash,
     a locale), or None when `after` is another page."""
@@ -281,9 +248,9 @@ def _trivial_changes(before: str, after: str) -> list[str] | None:
         if old_host.removeprefix("www.") != new_host.removeprefix("www."):
             return None
         changes.append("www. added" if new_host.startswith("www.") else "www. removed")
-    if _locale_free_segments(before) != _locale_free_segments(after):
+    if locale_free_segments(before) != locale_free_segments(after):
         return None
-    if _segments(before) != _segments(after):
+    if path_segments(before) != path_segments(after):
         changes.append("locale")
     elif old.path.endswith("/") != new.path.endswith("/"):
         changes.append("trailing slash")

@@ -21,9 +21,9 @@ from pydantic import ValidationError as ModelError
 from optout_watch.catalogue.coverage import LabelDecision, label_decisions
 from optout_watch.catalogue.loader import Document, LoadError, load_document
 from optout_watch.catalogue.models import Platform
+from optout_watch.catalogue.schema import platform_schema
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.lint.rules import RULES, RULES_BY_CODE, PlatformFile, RuleSettings
-from optout_watch.schemas import platform_schema
 from optout_watch.severity import Severity
 
 CATALOGUE_SUFFIXES = (".yaml", ".yml")

@@ -18,6 +18,7 @@ from annotated_types import Ge, Le
 from rapidfuzz import fuzz, process
 
 from optout_watch.pages.diff import TextChange
+from optout_watch.pages.evidence import Evidence
 from optout_watch.pages.extract import is_word_char, match_key, normalise
 
 __all__ = [
@@ -41,17 +42,6 @@ class LabelState(StrEnum):
     MISSING = "missing"
     #: Expected but never observed: the catalogue's expectation is unconfirmed.
     NEVER_SEEN = "never_seen"
-
-
-class Evidence(StrEnum):
-    """Why a text is suggested as a missing label's new name, strongest first."""
-
-    #: The diff put it where the label's line was.
-    REPLACED = "replaced the label's line"
-    #: A line of its own (a heading, a button, a list item…) new since the last snapshot.
-    NEW_LINE = "a new line of its own on the page"
-    #: Words of the page that read like the label, wherever they stand.
-    PASSAGE = "a passage of the page like the label"
 
 
 @dataclass(frozen=True, slots=True)

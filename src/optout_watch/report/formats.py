@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from optout_watch.fetching.failures import FAILURES, FetchErrorKind
+from optout_watch.kinds import LINK_CODES, Code
 from optout_watch.report.annotations import annotation
 from optout_watch.report.model import DiagnosticReport, Finding, Report
 from optout_watch.report.people import (
-    LINK_CODES,
     ReportView,
     archived_copies_section,
     finding_title,
@@ -34,7 +34,7 @@ from optout_watch.report.safe_markdown import (
     inline,
     one_line,
 )
-from optout_watch.severity import Severity
+from optout_watch.severity import Severity, severity_rank
 
 #: A job summary is capped by GitHub and read in a hurry: diffs are cut shorter there.
 STEP_SUMMARY_DIFF_LIMIT = 2_000
@@ -141,8 +141,7 @@ def _streak(finding: Finding) -> str:
 
 def _by_severity(findings: Sequence[Finding]) -> list[Finding]:
     """Errors first, then warnings, then information; stable within each."""
-    order = tuple(Severity)
-    return sorted(findings, key=lambda finding: order.index(finding.severity))
+    return sorted(findings, key=lambda finding: severity_rank(finding.severity))
 
 
 class JsonFormat:
@@ -339,19 +338,27 @@ def _awaiting_section(view: ReportView) -> str:
     return "\n".join(["## Awaiting confirmation", "", *items])
 
 
+def _line_counts(finding: Finding) -> str:
+    """How much a page changed, from the finding's evidence."""
+    added, removed = finding.evidence.get("lines_added"), finding.evidence.get("lines_removed")
+    if not isinstance(added, int) or not isinstance(removed, int):
+        return ""
+    return f"{_plural(added, 'line')} added, {_plural(removed, 'line')} removed"
+
+
 def _changed_pages_section(view: ReportView, diff_limit: int) -> str:
     changed = [page for page in view.pages if page.changed]
     if not changed:
         return ""
     counts = {
-        finding.url: finding.message.rpartition(" changed: ")[2]
+        finding.url: _line_counts(finding)
         for finding in view.findings
-        if finding.code == "page-changed"
+        if finding.code == Code.PAGE_CHANGED
     }
     blocks = []
     for page in changed:
         names = ", ".join(dict.fromkeys(view.service(p) for p in page.platforms))
-        what = f": {counts[page.url]}" if page.url in counts else ""
+        what = f": {counts[page.url]}" if counts.get(page.url) else ""
         blocks.append(
             f"<details><summary>{html_text(names)}: {html_text(page.url)}{html_text(what)} "
             f"({html_text(page.file)}:{page.line})</summary>\n\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from optout_watch.fetching.failures import FetchErrorKind
-from optout_watch.pages.labels import Evidence
+from optout_watch.pages.evidence import Evidence
 from optout_watch.severity import Severity
 
 REPORT_FORMAT_VERSION = 1

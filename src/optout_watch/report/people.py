@@ -8,8 +8,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from optout_watch.fetching.judge import is_deep_link, is_sign_in_url
-from optout_watch.fetching.remap import Mirror
+from optout_watch.fetching.link_shape import is_deep_link, is_sign_in_url
+from optout_watch.kinds import FINDING_KINDS, LABEL_CODES, LINK_CODES, Code
 from optout_watch.report.model import (
     Finding,
     LinkReport,
@@ -22,21 +22,6 @@ from optout_watch.report.safe_markdown import autolink, code_span, inline, one_l
 
 #: Titles stay short enough to scan in a list of issues.
 TITLE_LIMIT = 120
-LINK_CODES = frozenset({"link-broken", "link-error", "link-moved", "link-blocked"})
-LABEL_CODES = frozenset({"label-missing", "label-never-seen"})
-
-_TITLE_PREFIXES = {
-    "link-broken": "Broken link",
-    "link-error": "Link fails",
-    "link-moved": "Moved link",
-    "link-blocked": "Blocked link",
-    "label-missing": "Label gone",
-    "label-never-seen": "Label never seen",
-    "page-selector-empty": "Layout changed",
-    "catalogue-invalid": "Catalogue invalid",
-    "review-stale": "Review overdue",
-    "page-changed": "Page changed",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,33 +150,25 @@ def _status_note(link: LinkReport | None) -> str:
 
 def finding_title(finding: Finding, report: ReportView) -> str:
     """A title a person can scan in a list: what broke, on which service, which link."""
-    prefix = _TITLE_PREFIXES.get(finding.code, finding.code)
+    kind = FINDING_KINDS.get(finding.code)
+    prefix = finding.code if kind is None else kind.title
     service = report.service(finding.platform)
     code = finding.code
     if code in LINK_CODES:
         link = report.link(finding.url) if finding.url else None
-        note = _status_note(link) if code in {"link-broken", "link-error"} else ""
+        note = _status_note(link) if code in {Code.LINK_BROKEN, Code.LINK_ERROR} else ""
         title = f"{prefix}: {service} › {link_name(finding, report)}{note}"
     elif code in LABEL_CODES:
         title = f"{prefix}: {service} › « {finding.label or ''} »"
-    elif code == "catalogue-invalid":
+    elif code == Code.CATALOGUE_INVALID:
         rule = finding.evidence.get("rule")
         rule_note = f" ({rule})" if isinstance(rule, str) and rule else ""
         title = f"{prefix}: {finding.file}, line {finding.line}{rule_note}"
-    elif code == "review-stale":
+    elif code == Code.REVIEW_STALE:
         title = f"{prefix}: {service}"
     else:
         title = f"{prefix}: {service} › {link_name(finding, report)}"
     return one_line(title, TITLE_LIMIT)
-
-
-def catalogue_address(link: LinkReport, address: str) -> str:
-    """`address` as the catalogue would write it. The report built by this version already
-    says every address so (`report.build`); this puts back those of a report whose link was
-    fetched through `--remap` and that still shows the mirror, and leaves the others as
-    they are."""
-    mirror = Mirror.between(link.url, link.fetched_url)
-    return address if mirror is None else mirror.address(address)
 
 
 def remapped_links(report: ReportView) -> int:

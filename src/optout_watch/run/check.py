@@ -18,7 +18,8 @@ from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
 from optout_watch.fetching.remap import Remap, apply_remaps
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages import extract
-from optout_watch.pages.labels import Evidence, LabelSighting, LastingEvidence, Suggestion
+from optout_watch.pages.evidence import Evidence
+from optout_watch.pages.labels import LabelSighting, LastingEvidence, Suggestion
 from optout_watch.run.findings import (
     Thresholds,
     TrackedFinding,

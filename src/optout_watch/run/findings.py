@@ -11,59 +11,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from optout_watch.fetching.failures import Outcome
+from optout_watch.kinds import FINDING_KINDS, Code, Threshold
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages.labels import LabelSighting, LabelState
 from optout_watch.run.probe import Probed
 from optout_watch.run.watch import PageResult, ReadFrom
 from optout_watch.settings import DEFAULTS
-from optout_watch.severity import Severity
+from optout_watch.severity import Severity, severity_rank
 from optout_watch.storage.state import FindingMemory
-
-
-class Threshold(StrEnum):
-    """How many consecutive runs a code needs before it is confirmed."""
-
-    AT_ONCE = "at_once"  # a fact of this run alone: the catalogue says so, or the page changed
-    CONFIRM_AFTER = "confirm_after"
-    BLOCKED_AFTER = "blocked_after"
-
-
-@dataclass(frozen=True, slots=True)
-class FindingKind:
-    code: str
-    severity: Severity
-    threshold: Threshold
-    summary: str
-
-
-FINDING_KINDS = {
-    kind.code: kind
-    for kind in (
-        FindingKind("catalogue-invalid", Severity.ERROR, Threshold.AT_ONCE,
-                    "a catalogue file fails validation"),
-        FindingKind("review-stale", Severity.WARNING, Threshold.AT_ONCE,
-                    "a platform has not been reviewed for too long"),
-        FindingKind("link-broken", Severity.ERROR, Threshold.CONFIRM_AFTER,
-                    "a link is broken (404, 410, unknown host, soft 404)"),
-        FindingKind("link-error", Severity.ERROR, Threshold.CONFIRM_AFTER,
-                    "a link fails (timeouts, server errors, TLS)"),
-        FindingKind("link-moved", Severity.WARNING, Threshold.CONFIRM_AFTER,
-                    "a link moved permanently: the catalogue should take the new URL"),
-        FindingKind("link-blocked", Severity.WARNING, Threshold.BLOCKED_AFTER,
-                    "a link has been blocked by bot protection for many runs: check it by hand"),
-        FindingKind("label-missing", Severity.ERROR, Threshold.CONFIRM_AFTER,
-                    "an interface label the catalogue relies on is gone from its page"),
-        FindingKind("label-never-seen", Severity.WARNING, Threshold.CONFIRM_AFTER,
-                    "an expected label has never been seen on its page"),
-        FindingKind("page-selector-empty", Severity.ERROR, Threshold.CONFIRM_AFTER,
-                    "a watched page's selector matched nothing: its layout changed"),
-        FindingKind("page-changed", Severity.INFO, Threshold.AT_ONCE,
-                    "a watched page's text changed"),
-    )
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +118,10 @@ def confirm(
     return ordered, kept
 
 
-_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-
-
 def _order(finding: TrackedFinding) -> tuple[int, str, str, int, str]:
     draft = finding.draft
     return (
-        _SEVERITY_ORDER[finding.severity],
+        severity_rank(finding.severity),
         draft.platform,
         draft.file,
         draft.line,
@@ -182,10 +136,10 @@ def count_confirmed(findings: Sequence[TrackedFinding], severity: Severity) -> i
 # --- drafts from the stages' results --------------------------------------------------------
 
 _LINK_CODES = {
-    Outcome.BROKEN: "link-broken",
-    Outcome.ERROR: "link-error",
-    Outcome.REDIRECTED: "link-moved",
-    Outcome.BLOCKED: "link-blocked",
+    Outcome.BROKEN: Code.LINK_BROKEN,
+    Outcome.ERROR: Code.LINK_ERROR,
+    Outcome.REDIRECTED: Code.LINK_MOVED,
+    Outcome.BLOCKED: Code.LINK_BLOCKED,
 }
 
 
@@ -240,7 +194,7 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
         url, first = page.target.url, page.target.uses[0]
         if page.selector_failed:
             drafts.append(
-                Draft("page-selector-empty", first.platform, first.file, first.line, url, None,
+                Draft(Code.PAGE_SELECTOR_EMPTY, first.platform, first.file, first.line, url, None,
                       f"{url}: {page.error}")
             )  # fmt: skip
         for check in page.labels:
@@ -260,20 +214,20 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
                     else "; no likely new wording on the page"
                 )
                 drafts.append(
-                    Draft("label-missing", *where,
+                    Draft(Code.LABEL_MISSING, *where,
                           f"label “{label.label}” is gone from {url}{copy}{best}",
                           {"suggestions": suggestions, **_kept_evidence(label.sighting)})
                 )  # fmt: skip
             elif label.state is LabelState.NEVER_SEEN:
                 drafts.append(
-                    Draft("label-never-seen", *where,
+                    Draft(Code.LABEL_NEVER_SEEN, *where,
                           f"label “{label.label}” has never been seen on {url}{copy}; check "
                           "that the catalogue expects the page's exact wording")
                 )  # fmt: skip
         if page.change is not None:
             added, removed = page.change.lines_added, page.change.lines_removed
             drafts.append(
-                Draft("page-changed", first.platform, first.file, first.line, url, None,
+                Draft(Code.PAGE_CHANGED, first.platform, first.file, first.line, url, None,
                       f"{url} changed: {_lines(added)} added, {_lines(removed)} removed",
                       {"lines_added": added, "lines_removed": removed})
             )  # fmt: skip
@@ -306,12 +260,12 @@ def validation_drafts(problems: Iterable[Diagnostic]) -> list[Draft]:
         platform = problem.path.rsplit("/", 1)[-1].removesuffix(".yaml").removesuffix(".yml")
         if problem.code == "OW601":
             drafts.append(
-                Draft("review-stale", platform, problem.path, problem.line, None, None,
+                Draft(Code.REVIEW_STALE, platform, problem.path, problem.line, None, None,
                       problem.message, identity=(problem.path,))
             )  # fmt: skip
         elif problem.severity is Severity.ERROR:
             drafts.append(
-                Draft("catalogue-invalid", platform, problem.path, problem.line, None, None,
+                Draft(Code.CATALOGUE_INVALID, platform, problem.path, problem.line, None, None,
                       f"{problem.code} {problem.message}", {"rule": problem.code},
                       identity=(problem.path, problem.code, problem.message))
             )  # fmt: skip

@@ -11,10 +11,11 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from optout_watch._commands import validate_catalogue
-from optout_watch._streams import Streams
 from optout_watch.archive.wayback import Wayback, archive_fetch_settings, archive_hosts
 from optout_watch.catalogue.targets import CataloguePlatform, Target, collect_targets
+from optout_watch.cli.catalogue import validate_catalogue
+from optout_watch.cli.progress import progress
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.browser import NEEDS_BROWSER, BrowserSettings, Rendered, Renderer
@@ -22,7 +23,6 @@ from optout_watch.fetching.fetch import Fetcher, FetchResult, FetchSettings
 from optout_watch.fetching.remap import Remap, parse_remap, remapped_hosts
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.lint.runner import ValidationResult, display_path
-from optout_watch.progress import progress
 from optout_watch.report.build import build_report
 from optout_watch.report.formats import (
     REPORT_FORMATS,

@@ -12,9 +12,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from optout_watch._commands import validate_catalogue
-from optout_watch._network_commands import _catalogue
-from optout_watch._streams import Streams
 from optout_watch.archive.wayback import (
     ArchivedCopy,
     Wayback,
@@ -22,13 +19,16 @@ from optout_watch.archive.wayback import (
     archive_hosts,
 )
 from optout_watch.catalogue.targets import Target, collect_targets
+from optout_watch.cli.catalogue import validate_catalogue
+from optout_watch.cli.network import _catalogue
+from optout_watch.cli.progress import Advance, progress
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.fetch import Fetcher
 from optout_watch.fetching.remap import parse_remap
 from optout_watch.history.ota import ota_content, ota_history
 from optout_watch.history.replay import PageCopy, PageHistory, Replay, replay, stored_copy
-from optout_watch.progress import Advance, progress
 from optout_watch.settings import Settings
 
 #: Archived copies read at once: more than the per-host limit lets run, fewer than would

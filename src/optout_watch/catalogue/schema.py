@@ -1,10 +1,10 @@
-"""JSON Schemas generated from the models: editors and the CLI give the same verdict on a
-catalogue file, and other tools can rely on the export and the report."""
+"""JSON Schemas generated from the catalogue's models: editors and the CLI give the same verdict
+on a catalogue file, and other tools can rely on the export. (The report's is in
+`report/schema.py`.)"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -33,22 +33,6 @@ def export_schema() -> dict[str, Any]:
     return schema_of(
         ExportDocument, name="export.schema.json", title="optout-watch catalogue export"
     )
-
-
-def report_schema() -> dict[str, Any]:
-    # Imported here: the report's model brings the HTTP stack (its redirects are the
-    # fetcher's hops), which validating the catalogue never needs.
-    from optout_watch.report.model import Report  # noqa: PLC0415
-
-    return schema_of(Report, name="report.schema.json", title="optout-watch check report")
-
-
-#: Every committed schema file under `schema/`, by file name.
-COMMITTED_SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
-    "platform.schema.json": platform_schema,
-    "export.schema.json": export_schema,
-    "report.schema.json": report_schema,
-}
 
 
 def render_schema(schema: dict[str, Any]) -> str:

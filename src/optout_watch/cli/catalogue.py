@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from optout_watch._streams import Streams
 from optout_watch.catalogue.export import export_document, render_export
+from optout_watch.catalogue.schema import export_schema, platform_schema, render_schema
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.lint.formats import VALIDATION_FORMATS
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, ValidationResult, discover, validate_files
-from optout_watch.schemas import COMMITTED_SCHEMAS, render_schema
+from optout_watch.report.schema import report_schema
 from optout_watch.settings import Settings
 from optout_watch.storage.atomic import write_text_atomic
+
+#: Every committed schema file under `schema/`, by file name.
+COMMITTED_SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "platform.schema.json": platform_schema,
+    "export.schema.json": export_schema,
+    "report.schema.json": report_schema,
+}
 
 
 def validate_catalogue(settings: Settings, paths: Sequence[Path]) -> ValidationResult:

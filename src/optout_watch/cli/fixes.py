@@ -1,7 +1,8 @@
 """`optout-watch fix --report FILE [--dry-run] [--min-score S]`: read the report and the
-catalogue, plan the fixes (`fix.py`), print them, and write the files (or, with `--dry-run`,
-print the diff). Exit codes: 0 nothing to fix, or fixed (refused fixes are printed with their
-reason); 2 a report or an option that cannot be used. Never 1: fixes are not findings."""
+catalogue, plan the fixes (`fixes/plan.py`), print them, and write the files (or, with
+`--dry-run`, print the diff). Exit codes: 0 nothing to fix, or fixed (refused fixes are
+printed with their reason); 2 a report or an option that cannot be used. Never 1: fixes are
+not findings."""
 
 from __future__ import annotations
 
@@ -9,19 +10,16 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from optout_watch._streams import Streams
-from optout_watch.alerts.report_view import ReportError, load_report
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
-from optout_watch.fix import DEFAULT_MIN_SCORE, check_in_folder, describe, plan_fixes
-from optout_watch.fix import read_catalogue as read_files
+from optout_watch.fixes.plan import check_in_folder, describe, plan_fixes
+from optout_watch.fixes.plan import read_catalogue as read_files
+from optout_watch.report.read import ReportError, load_report
 from optout_watch.settings import Settings
 from optout_watch.storage.atomic import write_text_atomic
 
 
 def run_fix(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
-    min_score = DEFAULT_MIN_SCORE if args.min_score is None else float(args.min_score)
-    if not 0 <= min_score <= 1:
-        raise UsageError(f"--min-score must lie between 0 and 1, not {min_score}")
     try:
         report = load_report(args.report)
     except ReportError as error:
@@ -34,7 +32,7 @@ def run_fix(args: argparse.Namespace, settings: Settings, streams: Streams) -> i
         raise UsageError(f"{folder}: no such catalogue folder")
     files = read_files(folder)
     check = check_in_folder(dt.datetime.now(dt.UTC).date(), settings.max_review_age_days)
-    plan = plan_fixes(report, files, min_score=min_score, check=check)
+    plan = plan_fixes(report, files, min_score=settings.min_score, check=check)
     for line in describe(plan):
         streams.err.write(line + "\n")
     if not plan.changed:

@@ -8,11 +8,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from optout_watch import __version__
-from optout_watch._streams import Runner, Streams
+from optout_watch.cli.streams import Runner, Streams
 from optout_watch.errors import ExitCode, OptoutWatchError
-from optout_watch.settings import Settings, load_settings
+from optout_watch.settings import DEFAULTS, Settings, load_settings
 
 #: The formats' names, for the parser: the formats themselves load when a command runs
 #: (a test checks that these names and the formats agree).
@@ -43,7 +44,8 @@ Settings come from [tool.optout-watch] in pyproject.toml and OPTOUT_WATCH_* vari
 #: Options that set a setting of the same name (`--per-host` → `per-host`).
 _SETTING_OPTIONS = (
     "catalogue", "state", "select", "ignore", "confirm_after", "blocked_after", "timeout",
-    "deadline", "retries", "max_concurrency", "per_host", "render",
+    "deadline", "retries", "max_concurrency", "per_host", "render", "min_score", "max_new",
+    "fixes_branch",
 )  # fmt: skip
 
 
@@ -69,6 +71,7 @@ def _common_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser: each command's options are declared by its own function below."""
     common = _common_options()
     parser = argparse.ArgumentParser(
         prog="optout-watch",
@@ -79,7 +82,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"optout-watch {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (
+        _add_validate,
+        _add_check,
+        _add_probe,
+        _add_watch,
+        _add_rules,
+        _add_export,
+        _add_fix,
+        _add_render,
+        _add_propose,
+        _add_issues,
+        _add_inspect,
+        _add_backtest,
+        _add_schema,
+    ):
+        add(commands, common)
+    return parser
 
+
+#: The subcommands' action (a generic only for the type checker).
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+# --- the catalogue: validate, rules, export, schema (run by `cli/catalogue.py`) -------------
+
+
+def _add_validate(commands: _Commands, common: argparse.ArgumentParser) -> None:
     validate = commands.add_parser(
         "validate",
         parents=[common],
@@ -91,12 +120,58 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=VALIDATION_FORMAT_NAMES, default="text")
     validate.add_argument("--select", metavar="CODES", help="only these codes (comma-separated)")
     validate.add_argument("--ignore", metavar="CODES", help="skip these codes (comma-separated)")
-    validate.set_defaults(run=_deferred("_commands", "run_validate"))
+    validate.set_defaults(run=_deferred("catalogue", "run_validate"))
 
-    network = _network_options()
+
+def _add_rules(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    rules = commands.add_parser(
+        "rules", parents=[common], help="list the rule codes with their reasons"
+    )
+    rules.set_defaults(run=_run_rules)
+
+
+def _run_rules(_args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:
+    """The registry alone: listing the rules loads neither the models nor the validator."""
+    from optout_watch.lint.rules import RULES  # noqa: PLC0415
+
+    for rule in RULES:
+        streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
+    return ExitCode.OK
+
+
+def _add_export(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write the whole catalogue as one JSON document",
+        epilog="example: optout-watch export -o catalogue.json",
+    )
+    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    export.set_defaults(run=_deferred("catalogue", "run_export"))
+
+
+def _add_schema(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    schema = commands.add_parser(
+        "schema",
+        parents=[common],
+        help="write the JSON Schemas generated from the models",
+        epilog="example: optout-watch schema --check",
+    )
+    schema.add_argument("--output", type=Path, default=Path("schema"), metavar="DIR")
+    schema.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a file differs"
+    )
+    schema.set_defaults(run=_deferred("catalogue", "run_schema"))
+
+
+# --- the network: check, probe, watch (run by `cli/network.py`) -----------------------------
+
+
+def _add_check(commands: _Commands, common: argparse.ArgumentParser) -> None:
     check = commands.add_parser(
         "check",
-        parents=[common, network],
+        parents=[common, _network_options()],
         help="validate, probe and watch; report; remember the state",
         description="The nightly job. Findings are confirmed after --confirm-after runs.",
         epilog="example: optout-watch check --state state --report report.json "
@@ -112,63 +187,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--blocked-after", type=int, metavar="N",
         help="runs before a blocked link becomes a warning (default 7)",
     )  # fmt: skip
-    check.set_defaults(run=_deferred("_network_commands", "run_check_command"))
+    check.set_defaults(run=_deferred("network", "run_check_command"))
 
+
+def _add_probe(commands: _Commands, common: argparse.ArgumentParser) -> None:
     probe = commands.add_parser(
         "probe",
-        parents=[common, network],
+        parents=[common, _network_options()],
         help="fetch every catalogue URL once and judge it (no state)",
         epilog="example: optout-watch probe --remap '^https://(.*) http://127.0.0.1:8000/\\1'",
     )
     probe.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    probe.set_defaults(run=_deferred("_network_commands", "run_probe_command"))
+    probe.set_defaults(run=_deferred("network", "run_probe_command"))
 
+
+def _add_watch(commands: _Commands, common: argparse.ArgumentParser) -> None:
     watch = commands.add_parser(
         "watch",
-        parents=[common, network],
+        parents=[common, _network_options()],
         help="fetch the watched pages, diff them, track their labels",
         epilog="example: optout-watch watch --state state",
     )
     _state_options(watch)
-    watch.set_defaults(run=_deferred("_network_commands", "run_watch_command"))
-
-    rules = commands.add_parser(
-        "rules", parents=[common], help="list the rule codes with their reasons"
-    )
-    rules.set_defaults(run=_run_rules)
-
-    export = commands.add_parser(
-        "export",
-        parents=[common],
-        help="write the whole catalogue as one JSON document",
-        epilog="example: optout-watch export -o catalogue.json",
-    )
-    export.add_argument("--format", choices=["json"], default="json")
-    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    export.set_defaults(run=_deferred("_commands", "run_export"))
-
-    _add_after_check_commands(commands, common)
-    _add_archive_commands(commands, common)
-
-    schema = commands.add_parser(
-        "schema",
-        parents=[common],
-        help="write the JSON Schemas generated from the models",
-        epilog="example: optout-watch schema --check",
-    )
-    schema.add_argument("--output", type=Path, default=Path("schema"), metavar="DIR")
-    schema.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 if a file differs"
-    )
-    schema.set_defaults(run=_deferred("_commands", "run_schema"))
-    return parser
+    watch.set_defaults(run=_deferred("network", "run_watch_command"))
 
 
-def _add_after_check_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: argparse.ArgumentParser,
-) -> None:
-    """The commands that act on a check's report: `fix`, `render` and `issues sync`."""
+# --- after a check: fix (`cli/fixes.py`), render (`cli/render.py`), propose, issues sync ---
+
+
+def _add_fix(commands: _Commands, common: argparse.ArgumentParser) -> None:
     fix = commands.add_parser(
         "fix",
         parents=[common],
@@ -182,11 +229,14 @@ def _add_after_check_commands(
     fix.add_argument("--report", type=Path, required=True, metavar="FILE", help="check report")
     fix.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
     fix.add_argument(
-        "--min-score", type=float, metavar="S",
-        help="least score of a suggested label taken without the diff's evidence",
+        "--min-score", metavar="S",
+        help="least score of a suggested label taken without the diff's evidence "
+        f"(default {DEFAULTS.min_score})",
     )  # fmt: skip
-    fix.set_defaults(run=_deferred("_fix_command", "run_fix"))
+    fix.set_defaults(run=_deferred("fixes", "run_fix"))
 
+
+def _add_render(commands: _Commands, common: argparse.ArgumentParser) -> None:
     render = commands.add_parser(
         "render",
         parents=[common],
@@ -197,8 +247,10 @@ def _add_after_check_commands(
     render.add_argument("--lang", choices=("fr", "en", "all"), default="all")
     render.add_argument("--format", choices=("html", "markdown"), default="html")
     render.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
-    render.set_defaults(run=_deferred("_render_command", "run_render"))
+    render.set_defaults(run=_deferred("render", "run_render"))
 
+
+def _add_propose(commands: _Commands, common: argparse.ArgumentParser) -> None:
     propose = commands.add_parser(
         "propose",
         parents=[common],
@@ -212,7 +264,10 @@ def _add_after_check_commands(
         "--diff", type=Path, required=True, metavar="FILE",
         help="the catalogue's diff after `optout-watch fix` (empty: nothing changed)",
     )  # fmt: skip
-    propose.add_argument("--branch", default="optout-watch/fixes", help="the fixes' branch")
+    propose.add_argument(
+        "--branch", dest="fixes_branch", metavar="BRANCH",
+        help=f"the fixes' branch (default {DEFAULTS.fixes_branch})",
+    )  # fmt: skip
     propose.add_argument(
         "--ci-workflow", metavar="FILE",
         help="dispatch this workflow (ci.yml) on the branch: a pull request opened by a "
@@ -223,6 +278,24 @@ def _add_after_check_commands(
     propose.add_argument("--dry-run", action="store_true", help="print; change nothing")
     propose.set_defaults(run=_run_propose)
 
+
+def _run_propose(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
+    from optout_watch.alerts.pull_request import sync_pull_request  # noqa: PLC0415
+
+    return sync_pull_request(
+        args.report,
+        args.diff,
+        branch=settings.fixes_branch,
+        base=args.base,
+        repo=args.repo,
+        dry_run=args.dry_run,
+        environ=os.environ,
+        out=streams.out,
+        ci_workflow=args.ci_workflow,
+    )
+
+
+def _add_issues(commands: _Commands, common: argparse.ArgumentParser) -> None:
     issues = commands.add_parser(
         "issues",
         parents=[common],
@@ -245,14 +318,33 @@ def _add_after_check_commands(
         "--dry-run", action="store_true", help="print the plan; change nothing on GitHub"
     )
     sync.add_argument(
-        "--max-new", type=int, default=10, metavar="N",
-        help="open at most N new issues a run; the rest wait on the dashboard (default 10)",
+        "--max-new", metavar="N",
+        help="open at most N new issues a run; the rest wait on the dashboard "
+        f"(default {DEFAULTS.max_new})",
     )  # fmt: skip
     sync.add_argument(
         "--dashboard", action=argparse.BooleanOptionalAction, default=True,
         help="keep the dashboard issue up to date (default: on)",
     )  # fmt: skip
     sync.set_defaults(run=_run_issues_sync)
+
+
+def _run_issues_sync(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
+    """The alerts load only when they run, like the network commands."""
+    from optout_watch.alerts.sync import sync_issues  # noqa: PLC0415
+
+    return sync_issues(
+        args.report,
+        repo=args.repo,
+        dry_run=args.dry_run,
+        max_new=settings.max_new,
+        dashboard=args.dashboard,
+        environ=os.environ,
+        out=streams.out,
+    )
+
+
+# --- a page outside the nightly run: inspect (`cli/inspect.py`), backtest (`cli/backtest.py`) ---
 
 
 def _archive_network_options() -> argparse.ArgumentParser:
@@ -268,11 +360,7 @@ def _archive_network_options() -> argparse.ArgumentParser:
     return network
 
 
-def _add_archive_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: argparse.ArgumentParser,
-) -> None:
-    """The commands that read a page outside the nightly run: `inspect` and `backtest`."""
+def _add_inspect(commands: _Commands, common: argparse.ArgumentParser) -> None:
     inspect = commands.add_parser(
         "inspect",
         parents=[common, _archive_network_options()],
@@ -293,11 +381,13 @@ def _add_archive_commands(
         help="read the page in headless Chromium (browser) or by one request (plain)",
     )  # fmt: skip
     inspect.add_argument(
-        "--archive", action="store_true",
+        "--archive", dest="from_archive", action="store_true",
         help="read the web archive's freshest copy, and try the proposal on older ones",
     )  # fmt: skip
-    inspect.set_defaults(run=_deferred("_inspect_command", "run_inspect"))
+    inspect.set_defaults(run=_deferred("inspect", "run_inspect"))
 
+
+def _add_backtest(commands: _Commands, common: argparse.ArgumentParser) -> None:
     backtest = commands.add_parser(
         "backtest",
         parents=[common, _archive_network_options()],
@@ -322,60 +412,18 @@ def _add_archive_commands(
     backtest.add_argument(
         "--ota-path", metavar="SERVICE/TYPE.html", help="the page's file in that repository"
     )
-    backtest.set_defaults(run=_deferred("_backtest_command", "run_backtest"))
+    backtest.set_defaults(run=_deferred("backtest", "run_backtest"))
 
 
 def _deferred(module: str, name: str) -> Runner:
-    """The runner `name` of `optout_watch.<module>`, imported when the command runs, so that
+    """The runner `name` of `optout_watch.cli.<module>`, imported when the command runs, so that
     `--help`, `--version` and a mistyped command start without loading the stages."""
 
     def run(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
-        runner: Runner = getattr(importlib.import_module(f"optout_watch.{module}"), name)
+        runner: Runner = getattr(importlib.import_module(f"optout_watch.cli.{module}"), name)
         return runner(args, settings, streams)
 
     return run
-
-
-def _run_rules(_args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:
-    """The registry alone: listing the rules loads neither the models nor the validator."""
-    from optout_watch.lint.rules import RULES  # noqa: PLC0415
-
-    for rule in RULES:
-        streams.out.write(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.rationale}\n")
-    return ExitCode.OK
-
-
-def _run_propose(args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:
-    from optout_watch.alerts.pull_request import sync_pull_request  # noqa: PLC0415
-
-    return sync_pull_request(
-        args.report,
-        args.diff,
-        branch=args.branch,
-        base=args.base,
-        repo=args.repo,
-        dry_run=args.dry_run,
-        environ=os.environ,
-        out=streams.out,
-        err=streams.err,
-        ci_workflow=args.ci_workflow,
-    )
-
-
-def _run_issues_sync(args: argparse.Namespace, _settings: Settings, streams: Streams) -> int:
-    """The alerts load only when they run, like the network commands."""
-    from optout_watch.alerts.sync import sync_issues  # noqa: PLC0415
-
-    return sync_issues(
-        args.report,
-        repo=args.repo,
-        dry_run=args.dry_run,
-        max_new=args.max_new,
-        dashboard=args.dashboard,
-        environ=os.environ,
-        out=streams.out,
-        err=streams.err,
-    )
 
 
 def _network_options() -> argparse.ArgumentParser:

@@ -7,9 +7,8 @@ import argparse
 from collections.abc import Collection
 from pathlib import Path
 
-from optout_watch._commands import validate_catalogue
-from optout_watch._streams import Streams
-from optout_watch.alerts.report_view import load_report
+from optout_watch.cli.catalogue import validate_catalogue
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.guide.render import (
     MANIFEST,
@@ -20,6 +19,7 @@ from optout_watch.guide.render import (
 )
 from optout_watch.guide.words import LANGS, Lang
 from optout_watch.lint.formats import VALIDATION_FORMATS
+from optout_watch.report.read import load_report
 from optout_watch.settings import Settings
 from optout_watch.storage.atomic import write_text_atomic
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import yaml
 
-from optout_watch._network_commands import _browser_settings, _fetch_settings
-from optout_watch._streams import Streams
 from optout_watch.archive.wayback import (
     ArchivedCopy,
     ArchiveError,
@@ -21,6 +19,8 @@ from optout_watch.archive.wayback import (
     archive_fetch_settings,
     archive_hosts,
 )
+from optout_watch.cli.network import _browser_settings, _fetch_settings
+from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.browser import Renderer, RenderRequest
@@ -89,7 +89,7 @@ async def _read(args: argparse.Namespace, settings: Settings, now: dt.datetime) 
     url: str = args.url
     remaps = tuple(parse_remap(rule) for rule in args.remap)
     policy = AddressPolicy(remapped_hosts([url], remaps) | archive_hosts(remaps))
-    if args.archive:
+    if args.from_archive:
         return await _from_archive(url, settings, remaps, policy, now)
     fetched = apply_remaps(url, remaps)
     if args.read_with == "browser":

@@ -17,6 +17,7 @@ from optout_watch.report.model import Location as ReportedUse
 from optout_watch.report.model import PageReport as ReportedPage
 from optout_watch.report.model import PlatformInfo as ReportedPlatform
 from optout_watch.report.model import Report
+from optout_watch.report.model import SuggestionReport as ReportedSuggestion
 from optout_watch.report.people import ReportView, platforms_of
 from optout_watch.severity import Severity
 
@@ -28,6 +29,7 @@ __all__ = [
     "ReportedLink",
     "ReportedPage",
     "ReportedPlatform",
+    "ReportedSuggestion",
     "ReportedUse",
     "alerts",
     "label_on",

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from optout_watch._cli import main
+from optout_watch.cli import main
 from tests.conftest import platform_yaml, valid_platform
 from tests.loopback import Loopback, Reply, Request
 

@@ -17,8 +17,10 @@ from optout_watch.archive.wayback import Wayback, archive_fetch_settings, archiv
 from optout_watch.catalogue.targets import CataloguePlatform, Target, collect_targets
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
-from optout_watch.fetching.browser import NEEDS_BROWSER, BrowserSettings, Rendered, Renderer
-from optout_watch.fetching.fetch import Fetcher, FetchResult, FetchSettings
+from optout_watch.fetching.browser import Renderer
+from optout_watch.fetching.browser_model import NEEDS_BROWSER, BrowserSettings, Rendered
+from optout_watch.fetching.fetch import Fetcher
+from optout_watch.fetching.model import FetchResult, FetchSettings
 from optout_watch.fetching.remap import Remap, parse_remap, remapped_hosts
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.lint.runner import ValidationResult, display_path

@@ -11,13 +11,9 @@ from optout_watch._commands import validate_catalogue
 from optout_watch._streams import Streams
 from optout_watch.alerts.report_view import load_report
 from optout_watch.errors import ExitCode, UsageError
-from optout_watch.guide.render import (
-    MANIFEST,
-    read_manifest,
-    render_manifest,
-    render_markdown,
-    render_site,
-)
+from optout_watch.guide.html import render_site
+from optout_watch.guide.manifest import MANIFEST, read_manifest, render_manifest
+from optout_watch.guide.markdown import render_markdown
 from optout_watch.guide.words import LANGS, Lang
 from optout_watch.lint.formats import VALIDATION_FORMATS
 from optout_watch.settings import Settings

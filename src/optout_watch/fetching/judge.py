@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from optout_watch.fetching.failures import FAILURES, FetchErrorKind, Outcome
-from optout_watch.fetching.fetch import FetchResult
+from optout_watch.fetching.model import FetchResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -272,3 +272,8 @@ def long_date(day: dt.date, lang: Lang) -> str:
 def in_language(link_lang: str, lang: Lang) -> str:
     """`en anglais` for an English page in the French guide; the tag itself when unknown."""
     return _IN_LANGUAGE[lang].get(link_lang.split("-", maxsplit=1)[0], link_lang)
+
+
+def reservation(lang: Lang) -> str:
+    """The CNIL's reservation: its own words in French, a translation in English."""
+    return CNIL_RESERVATION if lang == "fr" else CNIL_RESERVATION_EN

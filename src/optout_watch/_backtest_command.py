@@ -13,7 +13,6 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from optout_watch._commands import validate_catalogue
-from optout_watch._network_commands import _catalogue
 from optout_watch._streams import Streams
 from optout_watch.archive.wayback import (
     ArchivedCopy,
@@ -51,7 +50,7 @@ def _watched(settings: Settings, wanted: Sequence[str]) -> list[Target]:
     """The catalogue's watched pages that `wanted` names (a platform id or a URL), all of them
     when it names none."""
     validation = validate_catalogue(settings, [settings.catalogue])
-    watched = [t for t in collect_targets(_catalogue(validation)) if t.watch is not None]
+    watched = [t for t in collect_targets(validation.platforms) if t.watch is not None]
     if not wanted:
         if not watched:
             raise UsageError(f"{settings.catalogue}: no watched page to replay")

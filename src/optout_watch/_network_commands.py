@@ -23,7 +23,7 @@ from optout_watch.fetching.fetch import Fetcher
 from optout_watch.fetching.model import FetchResult, FetchSettings
 from optout_watch.fetching.remap import Remap, parse_remap, remapped_hosts
 from optout_watch.lint.diagnostics import Diagnostic
-from optout_watch.lint.runner import ValidationResult, display_path
+from optout_watch.lint.runner import ValidationResult
 from optout_watch.progress import progress
 from optout_watch.report.build import build_report
 from optout_watch.report.formats import (
@@ -64,17 +64,10 @@ def _browser_settings(settings: Settings) -> BrowserSettings:
     )
 
 
-def _catalogue(validation: ValidationResult) -> list[CataloguePlatform]:
-    return [
-        CataloguePlatform(item.platform, item.document, display_path(item.document.path))
-        for item in validation.platforms
-    ]
-
-
 def _skipped_files(validation: ValidationResult, streams: Streams) -> list[str]:
     """The files that could not be read as platforms, named on stderr: none of their URLs
     is checked."""
-    read = {display_path(item.document.path) for item in validation.platforms}
+    read = {item.file for item in validation.platforms}
     skipped = sorted({d.path for d in validation.diagnostics} - read)
     for path in skipped:
         streams.err.write(
@@ -198,7 +191,7 @@ def _stateful_run(
     args: argparse.Namespace, settings: Settings, streams: Streams, options: CheckOptions
 ) -> int:
     validation = validate_catalogue(settings, [settings.catalogue])
-    catalogue = _catalogue(validation)
+    catalogue = validation.platforms
     skipped = _skipped_files(validation, streams)
     targets = collect_targets(catalogue)
     if options.only_watched:
@@ -271,7 +264,7 @@ def run_watch_command(args: argparse.Namespace, settings: Settings, streams: Str
 def run_probe_command(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
     """Stateless: every problem counts at once, and nothing is remembered."""
     validation = validate_catalogue(settings, [settings.catalogue])
-    catalogue = _catalogue(validation)
+    catalogue = validation.platforms
     skipped = _skipped_files(validation, streams)
     targets = collect_targets(catalogue)
     _refuse_nothing_to_check(targets, skipped)

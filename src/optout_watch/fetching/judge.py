@@ -137,7 +137,7 @@ def _judge_working(result: FetchResult, status: int, sign_in_expected: bool) -> 
     if not result.redirects:
         return Verdict(Outcome.OK, status_line)
     original, final = result.url, result.final_url
-    if _is_sign_in(final) and not _is_sign_in(original):
+    if is_sign_in_url(final) and not is_sign_in_url(original):
         if sign_in_expected:
             return Verdict(
                 Outcome.OK,
@@ -234,7 +234,8 @@ def _challenge(result: FetchResult) -> list[str]:
     return evidence
 
 
-def _is_sign_in(url: str) -> bool:
+def is_sign_in_url(url: str) -> bool:
+    """Whether `url` is a sign-in page (a login host or path): a link there is no deep link."""
     parts = urlsplit(url)
     return bool(
         _SIGN_IN_HOST.search((parts.hostname or "").lower()) or _SIGN_IN_PATH.search(parts.path)
@@ -252,11 +253,6 @@ def _locale_free_segments(url: str) -> list[str]:
     if segments and _LOCALE_SEGMENT.fullmatch(segments[0]):
         return segments[1:]
     return segments
-
-
-def is_sign_in_url(url: str) -> bool:
-    """Whether `url` is a sign-in page (a login host or path): a link there is no deep link."""
-    return _is_sign_in(url)
 
 
 def is_deep_link(url: str) -> bool:

@@ -183,9 +183,10 @@ def _rename_note(label: str, rename: Rename, links: Mapping[str, Link], lang: La
     """`“Vibe” was formerly “Le Chat”; noted on 3 September 2026 on` the page that showed it."""
     w = WORDS[lang]
     where = next((link for link in links.values() if link.url == rename.source), None)
-    key = "formerly_step" if rename.date is not None else "formerly_step_undated"
-    date = long_date(rename.date, lang) if rename.date is not None else ""
-    text = w[key].format(label=quoted(label, lang), old=quoted(rename.old, lang), date=date)
+    date = long_date(rename.date, lang)
+    text = w["formerly_step"].format(
+        label=quoted(label, lang), old=quoted(rename.old, lang), date=date
+    )
     if where is None:
         return StepNote(text, GuideLink(rename.source, rename.source, "", None))
     return StepNote(text, _link(where, lang))
@@ -238,7 +239,7 @@ def split_labels(text: str, labels: Sequence[str]) -> tuple[Segment, ...]:
 class Rename:
     new: str
     old: str
-    date: dt.date | None
+    date: dt.date
     #: The page on which the new wording was found.
     source: str
 
@@ -262,7 +263,7 @@ def _renames(procedure: Procedure, links: Mapping[str, Link]) -> dict[str, list[
                 if rename.old != label and all(rename.old != r.old for r in chain):
                     chain.append(rename)
                     pending.append(rename.old)
-        chain.sort(key=lambda r: r.date or dt.date.min, reverse=True)
+        chain.sort(key=lambda r: r.date, reverse=True)
         found[label] = chain
     return found
 

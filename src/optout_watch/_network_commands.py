@@ -33,6 +33,7 @@ from optout_watch.report.formats import (
     report_format,
     step_summary,
 )
+from optout_watch.report.plural import plural
 from optout_watch.run.check import CheckOptions, CheckResult, run_check
 from optout_watch.run.findings import Thresholds
 from optout_watch.settings import Settings
@@ -124,7 +125,7 @@ def _execute(
             if renderer.unavailable is not None:
                 pages = renderer.unavailable_pages
                 missing.append(
-                    f"{pages} watched page{'s' if pages != 1 else ''} not checked: "
+                    f"{plural(pages, 'watched page')} not checked: "
                     + NEEDS_BROWSER.format(reason=renderer.unavailable)
                 )
 
@@ -228,7 +229,7 @@ def _say_rebaselined(result: CheckResult, streams: Streams) -> None:
     )
     stale = result.stale_snapshots
     if stale:
-        pages = f"{len(stale)} watched page{'s' if len(stale) != 1 else ''}"
+        pages = plural(len(stale), "watched page")
         keep = "keeps" if len(stale) == 1 else "keep"
         streams.err.write(
             f"optout-watch: {pages} could not be read and {keep} the old extractor's "

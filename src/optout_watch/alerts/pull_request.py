@@ -47,6 +47,7 @@ from optout_watch.alerts.report_view import (
 from optout_watch.alerts.sync import read_settings
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.report.people import catalogue_address, finding_title, how_read
+from optout_watch.report.plural import plural
 from optout_watch.report.safe_markdown import code_block, code_span, inline, one_line
 
 DEFAULT_BRANCH = "optout-watch/fixes"
@@ -196,9 +197,9 @@ def pull_request_text(
     """The title and the description of the fix pull request, for a reviewer."""
     labels = sum(change.finding.code == "label-missing" for change in found)
     links = len(found) - labels
-    parts = [f"{labels} renamed label{'s' * (labels != 1)}"] * bool(labels)
-    parts += [f"{links} moved link{'s' * (links != 1)}"] * bool(links)
-    parts += [f"{len(selectors)} proposed selector{'s' * (len(selectors) != 1)}"] * bool(selectors)
+    parts = [plural(labels, "renamed label")] * bool(labels)
+    parts += [plural(links, "moved link")] * bool(links)
+    parts += [plural(len(selectors), "proposed selector")] * bool(selectors)
     title = one_line("Catalogue fixes: " + (", ".join(parts) or "catalogue edits"), TITLE_LIMIT)
     lines = [
         f"The nightly check of {inline(report.started_at)} confirmed these problems; this pull "

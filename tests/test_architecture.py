@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from optout_watch.cli import build_parser
-from optout_watch.fetching.fetch import FetchSettings
+from optout_watch.fetching.model import FetchSettings
 from optout_watch.run.findings import Thresholds
 from optout_watch.settings import DEFAULTS
 from tests.alerts_reports import failing_link, report, write_report
@@ -150,7 +150,7 @@ def test_every_public_type_is_defined_once() -> None:
         if not cls.startswith("_"):
             homes.setdefault(cls, []).append(module)
     assert {cls: where for cls, where in homes.items() if len(where) > 1} == {}
-    assert homes["Hop"] == ["optout_watch.fetching.fetch"]
+    assert homes["Hop"] == ["optout_watch.fetching.model"]
     assert homes["Suggestion"] == ["optout_watch.pages.labels"]
     assert homes["Severity"] == ["optout_watch.severity"]
     assert homes["Diagnostic"] == ["optout_watch.lint.diagnostics"]

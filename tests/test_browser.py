@@ -18,13 +18,9 @@ import pytest
 
 from optout_watch.cli import main
 from optout_watch.fetching.addresses import AddressPolicy
-from optout_watch.fetching.browser import (
-    BrowserSettings,
-    Rendered,
-    Renderer,
-    RenderRequest,
-    _GuardedProxy,
-)
+from optout_watch.fetching.browser import Renderer
+from optout_watch.fetching.browser_model import BrowserSettings, Rendered, RenderRequest
+from optout_watch.fetching.browser_proxy import GuardedProxy
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, validate_files
 from optout_watch.pages.extract import SelectorMatchedNothing, extract_text
@@ -298,7 +294,7 @@ def test_the_proxy_tunnels_only_to_vetted_addresses() -> None:
         return answer
 
     async def run(allowed: Server, refused: Server) -> tuple[bytes, bytes, str | None]:
-        proxy = _GuardedProxy(LOOPBACK, timeout=5)
+        proxy = GuardedProxy(LOOPBACK, timeout=5)
         url = await proxy.start()
         try:
             through = await connect(url, f"127.0.0.1:{allowed.port}")

@@ -13,8 +13,8 @@ import pytest
 from optout_watch.catalogue.targets import Target, Use
 from optout_watch.cli import main
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
-from optout_watch.fetching.fetch import FetchError, FetchResult, Validators
 from optout_watch.fetching.judge import judge
+from optout_watch.fetching.model import FetchError, FetchResult, Validators
 from optout_watch.run.check import is_outage
 from optout_watch.run.findings import link_drafts
 from optout_watch.run.probe import Probed

@@ -9,7 +9,8 @@ import jsonschema
 import pytest
 
 from optout_watch.catalogue.loader import Position
-from optout_watch.catalogue.schema import export_schema
+from optout_watch.catalogue.models import PATTERN_HINTS
+from optout_watch.catalogue.schema import export_schema, platform_schema
 from optout_watch.cli import main
 from tests.conftest import WriteFile, valid_platform
 from tests.test_loader import HAZARDS
@@ -76,6 +77,19 @@ def test_pattern_errors_are_explained_in_words(
     code, out, _ = run(capsys, "validate")
     assert code == 1
     assert "expected a language tag such as fr, en or en-US" in out
+
+
+def _patterns(schema: object) -> set[str]:
+    if isinstance(schema, dict):
+        found = {schema["pattern"]} if isinstance(schema.get("pattern"), str) else set()
+        return found.union(*(_patterns(value) for value in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(_patterns(value) for value in schema))
+    return set()
+
+
+def test_every_pattern_of_the_format_is_explained_in_words() -> None:
+    assert _patterns(platform_schema()) == set(PATTERN_HINTS)
 
 
 def test_github_format_prints_annotations(

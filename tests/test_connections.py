@@ -12,7 +12,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from optout_watch.fetching.addresses import AddressPolicy, NonPublicAddress
 from optout_watch.fetching.connections import AiohttpTransport
 from optout_watch.fetching.failures import FetchErrorKind
-from optout_watch.fetching.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings
+from optout_watch.fetching.fetch import Fetcher
+from optout_watch.fetching.model import FetchRequest, FetchResult, FetchSettings
 from tests.loopback import Loopback, Reply
 
 QUICK = FetchSettings(timeout=2.0, deadline=10.0, retries=0)

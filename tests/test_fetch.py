@@ -19,14 +19,9 @@ import pytest
 
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
-from optout_watch.fetching.fetch import (
-    Fetcher,
-    FetchRequest,
-    FetchResult,
-    FetchSettings,
-    Validators,
-)
+from optout_watch.fetching.fetch import Fetcher
 from optout_watch.fetching.judge import Verdict, judge
+from optout_watch.fetching.model import FetchRequest, FetchResult, FetchSettings, Validators
 from tests.loopback import Loopback, Reply, Request, Server, unused_port
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -17,7 +17,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
-from optout_watch.guide.render import search_key
+from optout_watch.guide.view import search_key
 from tests.test_render import _platforms
 from tests.test_render_browser import (  # noqa: F401 (fixtures)
     DESKTOP,

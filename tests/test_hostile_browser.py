@@ -33,7 +33,8 @@ import pytest
 
 from optout_watch.fetching import browser
 from optout_watch.fetching.addresses import AddressPolicy
-from optout_watch.fetching.browser import BrowserSettings, Rendered, Renderer, RenderRequest
+from optout_watch.fetching.browser import Renderer
+from optout_watch.fetching.browser_model import BrowserSettings, Rendered, RenderRequest
 from optout_watch.pages.extract import extract_text
 from tests.conftest import platform_yaml, valid_platform
 from tests.loopback import Loopback, Reply
@@ -162,7 +163,7 @@ def test_a_page_that_calls_webrtc_anyway_gathers_nothing_and_sends_nothing(
     stun_host: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The profile's preference holds by itself: as if a frame still had `RTCPeerConnection`."""
-    monkeypatch.setattr(browser, "_NO_WEBRTC_SCRIPT", "")
+    monkeypatch.setattr(browser, "NO_WEBRTC_SCRIPT", "")
     found, heard = _gather(stun_host)
     assert found == "window: gathered []; iframe: gathered []; worker: undefined,undefined"
     assert heard == []
@@ -170,7 +171,7 @@ def test_a_page_that_calls_webrtc_anyway_gathers_nothing_and_sends_nothing(
 
 def test_the_listener_hears_a_browser_left_to_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without either defence, the same page reaches the listener: the tests above can fail."""
-    monkeypatch.setattr(browser, "_NO_WEBRTC_SCRIPT", "")
+    monkeypatch.setattr(browser, "NO_WEBRTC_SCRIPT", "")
     monkeypatch.setattr(browser, "_PREFERENCES", {})
     found, heard = _gather("127.0.0.2")
     assert "srflx" in found

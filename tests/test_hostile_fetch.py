@@ -26,8 +26,8 @@ from optout_watch.cli import main
 from optout_watch.fetching import decode
 from optout_watch.fetching.decode import codec_for_label, decode_html
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
-from optout_watch.fetching.fetch import FetchSettings
 from optout_watch.fetching.judge import judge
+from optout_watch.fetching.model import FetchSettings
 from tests import test_fetch
 from tests.conftest import platform_yaml, valid_platform
 from tests.loopback import Loopback, Reply, Server
@@ -149,7 +149,8 @@ def bombs() -> dict[str, bytes]:
 _MEASURE = """
 import asyncio, json, re, resource, sys
 from optout_watch.fetching.addresses import AddressPolicy
-from optout_watch.fetching.fetch import Fetcher, FetchRequest, FetchSettings
+from optout_watch.fetching.fetch import Fetcher
+from optout_watch.fetching.model import FetchRequest, FetchSettings
 
 def resident():
     with open("/proc/self/status") as status:

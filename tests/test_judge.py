@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
-from optout_watch.fetching.fetch import FetchError, FetchResult, Hop, Validators
 from optout_watch.fetching.judge import Verdict, judge
+from optout_watch.fetching.model import FetchError, FetchResult, Hop, Validators
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 

@@ -12,8 +12,8 @@ import pytest
 
 from optout_watch.catalogue.loader import parse_document
 from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
-from optout_watch.fetching.fetch import FetchResult, Validators
 from optout_watch.fetching.judge import judge
+from optout_watch.fetching.model import FetchResult, Validators
 from optout_watch.pages import extract
 from optout_watch.pages.labels import LabelSighting, LabelState
 from optout_watch.run import watch

@@ -16,13 +16,10 @@ from markdown_it import MarkdownIt
 
 from optout_watch.catalogue.models import Platform
 from optout_watch.cli import main
-from optout_watch.guide.render import (
-    MANIFEST,
-    read_manifest,
-    render_markdown,
-    render_site,
-    split_labels,
-)
+from optout_watch.guide.html import render_site
+from optout_watch.guide.manifest import MANIFEST, read_manifest
+from optout_watch.guide.markdown import render_markdown
+from optout_watch.guide.view import split_labels
 from optout_watch.guide.words import (
     CNIL_FURTHER_READING,
     CNIL_GUIDE_URL,

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, ViewportSize, sync_playwright
 
 from optout_watch.catalogue.models import Procedure
-from optout_watch.guide.render import render_site
+from optout_watch.guide.html import render_site
 from tests import alerts_reports as reports
 from tests.test_render import FAQ, _platforms, faq_page_with_a_missing_label
 

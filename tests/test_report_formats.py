@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from optout_watch.fetching.failures import FetchErrorKind
-from optout_watch.fetching.fetch import Hop
+from optout_watch.fetching.model import Hop
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages.labels import Suggestion
 from optout_watch.report.formats import (

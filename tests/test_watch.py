@@ -10,8 +10,8 @@ import pytest
 
 from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
 from optout_watch.cli import main
-from optout_watch.fetching.fetch import FetchResult, Validators
 from optout_watch.fetching.judge import judge
+from optout_watch.fetching.model import FetchResult, Validators
 from optout_watch.report.build import MAX_DIFF_CHARS, page_report
 from optout_watch.run.findings import page_drafts
 from optout_watch.run.probe import Probed

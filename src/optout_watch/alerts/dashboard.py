@@ -23,6 +23,7 @@ from optout_watch.report.people import (
     reading_section,
     use_name,
 )
+from optout_watch.report.plural import plural
 from optout_watch.report.read import (
     ReportedFinding,
     ReportedLink,
@@ -45,10 +46,6 @@ class DashboardIssues:
     held_back: Sequence[ReportedFinding] = ()
     muted: Mapping[str, int] = field(default_factory=dict)
     max_new: int = 0
-
-
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def _awaiting(report: ReportView) -> list[ReportedFinding]:
@@ -97,11 +94,11 @@ def _platform_state(
     for findings, noun in ((errors, "error"), (warnings, "warning")):
         if findings:
             references = ", ".join(_reference(finding, state) for finding in findings)
-            parts.append(f"{_plural(len(findings), noun)}: {references}")
+            parts.append(f"{plural(len(findings), noun)}: {references}")
     if awaiting:
         parts.append(f"{len(awaiting)} awaiting confirmation")
     if blocked:
-        parts.append(_plural(len(blocked), "blocked link"))
+        parts.append(plural(len(blocked), "blocked link"))
     if skipped:
         parts.append("not checked (its file has errors)")
     if errors:
@@ -221,14 +218,14 @@ def _skipped_section(report: ReportView) -> list[str]:
 def _headline(report: ReportView, state: DashboardIssues) -> str:
     confirmed = alerting_findings(report)
     counts = [
-        _plural(len(confirmed), "confirmed problem"),
+        plural(len(confirmed), "confirmed problem"),
         f"{len(_awaiting(report))} awaiting confirmation",
-        _plural(len(_blocked(report)), "blocked link"),
+        plural(len(_blocked(report)), "blocked link"),
     ]
     if state.held_back:
         counts.append(f"{len(state.held_back)} held back")
     if report.skipped_files:
-        counts.append(_plural(len(report.skipped_files), "file") + " not checked")
+        counts.append(plural(len(report.skipped_files), "file") + " not checked")
     return f"Last check: **{inline(report.started_at)}**. " + ", ".join(counts) + "."
 
 

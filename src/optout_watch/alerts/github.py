@@ -186,11 +186,6 @@ class GitHubClient:
     ) -> None:
         self._client.close()
 
-    @property
-    def waited(self) -> float:
-        """Seconds spent waiting on rate limits so far."""
-        return self._waited
-
     def _url(self, path: str) -> httpx.URL:
         # Joined by hand rather than by httpx's base_url, so that the path of an Enterprise API
         # (https://ghe.example/api/v3) is visibly kept.

@@ -42,6 +42,7 @@ from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fixes.propose import proposed
 from optout_watch.kinds import Code
 from optout_watch.report.people import finding_title, how_read
+from optout_watch.report.plural import plural
 from optout_watch.report.read import (
     ReportedFinding,
     ReportedPage,
@@ -187,9 +188,9 @@ def pull_request_text(
     """The title and the description of the fix pull request, for a reviewer."""
     labels = sum(change.finding.code == Code.LABEL_MISSING for change in found)
     links = len(found) - labels
-    parts = [f"{labels} renamed label{'s' * (labels != 1)}"] * bool(labels)
-    parts += [f"{links} moved link{'s' * (links != 1)}"] * bool(links)
-    parts += [f"{len(selectors)} proposed selector{'s' * (len(selectors) != 1)}"] * bool(selectors)
+    parts = [plural(labels, "renamed label")] * bool(labels)
+    parts += [plural(links, "moved link")] * bool(links)
+    parts += [plural(len(selectors), "proposed selector")] * bool(selectors)
     title = one_line("Catalogue fixes: " + (", ".join(parts) or "catalogue edits"), TITLE_LIMIT)
     lines = [
         f"The nightly check of {inline(report.started_at)} confirmed these problems; this pull "

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from optout_watch.archive.wayback import ArchivedCopy, Wayback, fresh_enough
 from optout_watch.fetching.failures import Outcome
-from optout_watch.fetching.fetch import FetchResult
 from optout_watch.fetching.judge import Verdict, judge
+from optout_watch.fetching.model import FetchResult
 
 _READABLE = frozenset({Outcome.OK, Outcome.REDIRECTED})
 

@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from optout_watch.errors import OptoutWatchError
-from optout_watch.fetching.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings
+from optout_watch.fetching.fetch import Fetcher
+from optout_watch.fetching.model import FetchRequest, FetchResult, FetchSettings
 from optout_watch.fetching.remap import Remap, apply_remaps, remapped_hosts
 from optout_watch.settings import Settings
 

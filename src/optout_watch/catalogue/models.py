@@ -12,21 +12,31 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
+_IDENTIFIER = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_TEXT = r"^\S(?:[\s\S]*\S)?$"
+_URL = r"^https?://[^\s/?#]+[^\s]*$"
+_LANGUAGE_TAG = r"^[a-z]{2,3}(?:-[A-Z]{2})?$"
+#: Each pattern of the format in words, for the messages of `validate`: a raw regular
+#: expression helps nobody.
+PATTERN_HINTS = {
+    _IDENTIFIER: "lower-case words joined by hyphens, e.g. openai-chatgpt",
+    _TEXT: "non-empty text without leading or trailing spaces",
+    _URL: "an absolute https:// address without spaces",
+    _LANGUAGE_TAG: "a language tag such as fr, en or en-US",
+}
+
 #: Lower-case kebab identifiers: `openai-chatgpt`, `settings-web`.
-Identifier = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=64),
-]
+Identifier = Annotated[str, StringConstraints(pattern=_IDENTIFIER, min_length=1, max_length=64)]
 #: Non-empty text with no leading or trailing white space.
-Text = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S(?:[\s\S]*\S)?$")]
+Text = Annotated[str, StringConstraints(min_length=1, pattern=_TEXT)]
 #: An absolute web address as written in the catalogue (kept verbatim: exports and reports
 #: must show the catalogue's own spelling). Scheme, host and parameters are checked by the
 #: content rules, which can explain what is wrong better than a pattern can.
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2048)]
+Url = Annotated[str, StringConstraints(pattern=_URL, max_length=2048)]
 #: How a watched page is fetched: `plain` (one HTTP request) or `browser` (headless Chromium).
 RenderMode = Literal["plain", "browser"]
 #: A BCP 47 language tag as used on the web: `en`, `fr`, `en-US`.
-LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Z]{2})?$")]
+LanguageTag = Annotated[str, StringConstraints(pattern=_LANGUAGE_TAG)]
 
 
 class _Strict(BaseModel):

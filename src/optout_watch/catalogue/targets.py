@@ -44,12 +44,6 @@ class WatchSpec:
     #: `browser`: the page builds its text with scripts (see `fetching/browser.py`).
     render: RenderMode = "plain"
 
-    @property
-    def extraction(self) -> tuple[str | None, tuple[str, ...], tuple[str, ...], RenderMode]:
-        """The settings that shape the page's text; two links watching one URL must agree on
-        them (rule OW506), since the page is fetched and extracted once."""
-        return self.select, self.remove, self.ignore, self.render
-
 
 @dataclass(frozen=True, slots=True)
 class Target:

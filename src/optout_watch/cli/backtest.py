@@ -20,7 +20,6 @@ from optout_watch.archive.wayback import (
 )
 from optout_watch.catalogue.targets import Target, collect_targets
 from optout_watch.cli.catalogue import validate_catalogue
-from optout_watch.cli.network import _catalogue
 from optout_watch.cli.progress import Advance, progress
 from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
@@ -51,7 +50,7 @@ def _watched(settings: Settings, wanted: Sequence[str]) -> list[Target]:
     """The catalogue's watched pages that `wanted` names (a platform id or a URL), all of them
     when it names none."""
     validation = validate_catalogue(settings, [settings.catalogue])
-    watched = [t for t in collect_targets(_catalogue(validation)) if t.watch is not None]
+    watched = [t for t in collect_targets(validation.platforms) if t.watch is not None]
     if not wanted:
         if not watched:
             raise UsageError(f"{settings.catalogue}: no watched page to replay")

@@ -23,10 +23,12 @@ from optout_watch.cli.network import _browser_settings, _fetch_settings
 from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
-from optout_watch.fetching.browser import Renderer, RenderRequest
+from optout_watch.fetching.browser import Renderer
+from optout_watch.fetching.browser_model import RenderRequest
 from optout_watch.fetching.failures import Outcome
-from optout_watch.fetching.fetch import Fetcher, FetchRequest, FetchResult
+from optout_watch.fetching.fetch import Fetcher
 from optout_watch.fetching.judge import judge
+from optout_watch.fetching.model import FetchRequest, FetchResult
 from optout_watch.fetching.remap import Remap, apply_remaps, parse_remap, remapped_hosts
 from optout_watch.pages.inspect import Inspection, Proposal, inspect_page
 from optout_watch.settings import Settings

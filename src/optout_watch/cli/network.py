@@ -18,11 +18,13 @@ from optout_watch.cli.progress import progress
 from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
 from optout_watch.fetching.addresses import AddressPolicy
-from optout_watch.fetching.browser import NEEDS_BROWSER, BrowserSettings, Rendered, Renderer
-from optout_watch.fetching.fetch import Fetcher, FetchResult, FetchSettings
+from optout_watch.fetching.browser import Renderer
+from optout_watch.fetching.browser_model import NEEDS_BROWSER, BrowserSettings, Rendered
+from optout_watch.fetching.fetch import Fetcher
+from optout_watch.fetching.model import FetchResult, FetchSettings
 from optout_watch.fetching.remap import Remap, parse_remap, remapped_hosts
 from optout_watch.lint.diagnostics import Diagnostic
-from optout_watch.lint.runner import ValidationResult, display_path
+from optout_watch.lint.runner import ValidationResult
 from optout_watch.report.build import build_report
 from optout_watch.report.formats import (
     REPORT_FORMATS,
@@ -31,6 +33,7 @@ from optout_watch.report.formats import (
     report_format,
     step_summary,
 )
+from optout_watch.report.plural import plural
 from optout_watch.run.check import CheckOptions, CheckResult, run_check
 from optout_watch.run.findings import Thresholds
 from optout_watch.settings import Settings
@@ -62,17 +65,10 @@ def _browser_settings(settings: Settings) -> BrowserSettings:
     )
 
 
-def _catalogue(validation: ValidationResult) -> list[CataloguePlatform]:
-    return [
-        CataloguePlatform(item.platform, item.document, display_path(item.document.path))
-        for item in validation.platforms
-    ]
-
-
 def _skipped_files(validation: ValidationResult, streams: Streams) -> list[str]:
     """The files that could not be read as platforms, named on stderr: none of their URLs
     is checked."""
-    read = {display_path(item.document.path) for item in validation.platforms}
+    read = {item.file for item in validation.platforms}
     skipped = sorted({d.path for d in validation.diagnostics} - read)
     for path in skipped:
         streams.err.write(
@@ -129,7 +125,7 @@ def _execute(
             if renderer.unavailable is not None:
                 pages = renderer.unavailable_pages
                 missing.append(
-                    f"{pages} watched page{'s' if pages != 1 else ''} not checked: "
+                    f"{plural(pages, 'watched page')} not checked: "
                     + NEEDS_BROWSER.format(reason=renderer.unavailable)
                 )
 
@@ -196,7 +192,7 @@ def _stateful_run(
     args: argparse.Namespace, settings: Settings, streams: Streams, options: CheckOptions
 ) -> int:
     validation = validate_catalogue(settings, [settings.catalogue])
-    catalogue = _catalogue(validation)
+    catalogue = validation.platforms
     skipped = _skipped_files(validation, streams)
     targets = collect_targets(catalogue)
     if options.only_watched:
@@ -233,7 +229,7 @@ def _say_rebaselined(result: CheckResult, streams: Streams) -> None:
     )
     stale = result.stale_snapshots
     if stale:
-        pages = f"{len(stale)} watched page{'s' if len(stale) != 1 else ''}"
+        pages = plural(len(stale), "watched page")
         keep = "keeps" if len(stale) == 1 else "keep"
         streams.err.write(
             f"optout-watch: {pages} could not be read and {keep} the old extractor's "
@@ -269,7 +265,7 @@ def run_watch_command(args: argparse.Namespace, settings: Settings, streams: Str
 def run_probe_command(args: argparse.Namespace, settings: Settings, streams: Streams) -> int:
     """Stateless: every problem counts at once, and nothing is remembered."""
     validation = validate_catalogue(settings, [settings.catalogue])
-    catalogue = _catalogue(validation)
+    catalogue = validation.platforms
     skipped = _skipped_files(validation, streams)
     targets = collect_targets(catalogue)
     _refuse_nothing_to_check(targets, skipped)

@@ -10,13 +10,9 @@ from pathlib import Path
 from optout_watch.cli.catalogue import validate_catalogue
 from optout_watch.cli.streams import Streams
 from optout_watch.errors import ExitCode, UsageError
-from optout_watch.guide.render import (
-    MANIFEST,
-    read_manifest,
-    render_manifest,
-    render_markdown,
-    render_site,
-)
+from optout_watch.guide.html import render_site
+from optout_watch.guide.manifest import MANIFEST, read_manifest, render_manifest
+from optout_watch.guide.markdown import render_markdown
 from optout_watch.guide.words import LANGS, Lang
 from optout_watch.lint.formats import VALIDATION_FORMATS
 from optout_watch.report.read import load_report

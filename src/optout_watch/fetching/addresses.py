@@ -49,6 +49,14 @@ class AddressPolicy:
                 raise NonPublicAddress(host, address)
 
 
+def refused_to_connect(refused: NonPublicAddress | str) -> str:
+    """The sentence for a connection refused by the policy, for the fetcher and the browser."""
+    return (
+        f"refused to connect: {refused}; nothing was fetched there (only the hosts a --remap "
+        "rule names may be non-public)"
+    )
+
+
 class NonPublicAddress(Exception):
     """The connection would reach an address that is not public; nothing was sent."""
 

@@ -27,7 +27,7 @@ it (its scripts, styles and data).
 Where the browser may connect: the address policy of `addresses`, as for the plain fetcher.
 `page.route` sees the requests Chromium starts, but not the hops of a redirect, and Chromium
 resolves host names itself, so checking there cannot be complete. So each page's context goes
-through a proxy of its own on loopback (`_GuardedProxy`), loopback included
+through a proxy of its own on loopback (`browser_proxy`), loopback included
 (`<-loopback>`): the proxy resolves every host name, refuses the connection unless every
 address is allowed, and connects to a vetted address, so a redirect, a script or a DNS answer
 cannot take the browser anywhere the plain fetcher could not go. `page.route` also aborts
@@ -56,33 +56,31 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
-from optout_watch.fetching.addresses import AddressPolicy, NonPublicAddress, ip_literal
-from optout_watch.fetching.fetch import DEFAULT_SETTINGS as FETCH_DEFAULTS
-from optout_watch.settings import DEFAULTS
+from optout_watch.fetching.addresses import AddressPolicy
+from optout_watch.fetching.browser_model import (
+    BrowserSettings,
+    Rendered,
+    RenderRequest,
+    unavailable,
+)
+from optout_watch.fetching.browser_proxy import GuardedProxy
+from optout_watch.fetching.browser_scripts import (
+    HTML_WITHIN_CAP_SCRIPT,
+    LANGUAGES_SCRIPT,
+    NO_WEBRTC_SCRIPT,
+)
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route
+    from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
-#: What a page that needs the browser says when there is none.
-NEEDS_BROWSER = (
-    "needs a browser to show its text: install optout-watch[browser] and Chromium ({reason})"
-)
-#: Requests the browser never makes: nothing in them is text.
-BLOCKED_RESOURCES = frozenset({"image", "media", "font"})
-_CHUNK = 64 * 1024
-#: The longest request or response head the proxy reads.
-_HEAD_LIMIT = 1024 * 1024
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authorization"})
 _LAUNCH_ARGS = (
     # For chrome-headless-shell, which reads no profile preference (see `_PREFERENCES`).
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
@@ -92,92 +90,8 @@ _LAUNCH_ARGS = (
 )
 #: The profile's preferences: WebRTC may send no UDP that does not go through the proxy.
 _PREFERENCES = {"webrtc": {"ip_handling_policy": "disable_non_proxied_udp"}}
-#: Run in every frame before its scripts: no WebRTC interface is left to call.
-_NO_WEBRTC_SCRIPT = """(() => {
-  for (const name of Object.getOwnPropertyNames(globalThis)) {
-    if (/^(webkit)?RTC/.test(name)) delete globalThis[name];
-  }
-})();"""
-#: The page's HTML, as `page.content()` makes it, unless it is longer than `cap` bytes in
-#: UTF-8: then null. The document is measured first, node by node, stopping as soon as the
-#: count passes the cap, so that a huge page is refused without being serialised. The count
-#: leaves out markup escapes and template contents, hence the check of the HTML itself.
-_HTML_WITHIN_CAP_SCRIPT = """(cap) => {
-  let size = 0;
-  const walker = document.createTreeWalker(document);
-  for (let node = walker.currentNode; node !== null && size <= cap; node = walker.nextNode()) {
-    if (node.nodeType === Node.ELEMENT_NODE) {
-      size += 2 * node.localName.length + 5;
-      for (const { name, value } of node.attributes) size += name.length + value.length + 4;
-    } else if (node.nodeValue !== null) {
-      size += node.nodeValue.length;
-    }
-  }
-  if (size > cap) return null;
-  const doctype = document.doctype ? new XMLSerializer().serializeToString(document.doctype) : "";
-  const html = doctype + (document.documentElement ? document.documentElement.outerHTML : "");
-  return new TextEncoder().encode(html).length > cap ? null : html;
-}"""
 #: Seconds for a page's context to close, after its deadline.
 _CLOSE_GRACE = 5.0
-_LANGUAGES_SCRIPT = """(() => {{
-  const languages = Object.freeze({languages});
-  for (const [name, value] of [["languages", languages], ["language", languages[0]]]) {{
-    Object.defineProperty(Navigator.prototype, name, {{ get: () => value, configurable: true }});
-  }}
-}})();"""
-
-
-@dataclass(frozen=True, slots=True)
-class BrowserSettings:
-    executable: Path = DEFAULTS.chromium
-    timeout: float = DEFAULTS.timeout
-    """Seconds for the document to load, again for its text to appear, and again to read it."""
-    max_concurrency: int = DEFAULTS.max_concurrency
-    per_host: int = DEFAULTS.per_host
-    user_agent: str = DEFAULTS.user_agent
-    deadline: float = DEFAULTS.deadline
-    """Seconds for one URL at most, as for the plain fetch."""
-    launch_timeout: float = 30.0
-    max_bytes: int = FETCH_DEFAULTS.max_bytes
-    """The longest HTML read back from a page (UTF-8 bytes), as the plain fetch's body."""
-
-    @property
-    def page_deadline(self) -> float:
-        """Seconds for one page, every step from opening its context to reading its HTML: the
-        three timeouts, which also bound what has no timeout of its own (making the page), and
-        never more than the per-URL deadline."""
-        return min(3 * self.timeout, self.deadline)
-
-
-@dataclass(frozen=True, slots=True)
-class RenderRequest:
-    url: str
-    """The URL to show, already remapped by the caller."""
-    lang: str | None = None
-    """The link's language: the context's locale, `Accept-Language` and `navigator.languages`."""
-    select: str | None = None
-    """A CSS selector to wait for: the page's text is there once it matches."""
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    url: str
-    """As requested."""
-    final_url: str
-    status: int | None
-    """The document's final status; None when none came."""
-    html: str
-    elapsed_ms: int
-    error: str | None = None
-    """A sentence a person understands; None when the page was shown."""
-    unavailable: bool = False
-    """There is no browser to show pages (`error` says what to install)."""
-
-
-def unavailable(url: str, reason: str) -> Rendered:
-    """The answer for a page when no browser can show it."""
-    return Rendered(url, url, None, "", 0, NEEDS_BROWSER.format(reason=reason), unavailable=True)
 
 
 class Renderer:
@@ -310,7 +224,7 @@ class Renderer:
             least a millisecond: Playwright takes 0 for no timeout at all)."""
             return max(0.001, min(settings.timeout, ends_at - loop.time())) * 1000
 
-        proxy = _GuardedProxy(self._policy, settings.timeout)
+        proxy = GuardedProxy(self._policy, settings.timeout)
         status: int | None = None
         final_url = request.url
         context: BrowserContext | None = None
@@ -326,9 +240,9 @@ class Renderer:
                     accept_downloads=False,
                     proxy={"server": proxy_url, "bypass": "<-loopback>"},
                 )
-                await context.add_init_script(_NO_WEBRTC_SCRIPT)
+                await context.add_init_script(NO_WEBRTC_SCRIPT)
                 if lang:
-                    script = _LANGUAGES_SCRIPT.format(languages=json.dumps([lang]))
+                    script = LANGUAGES_SCRIPT.format(languages=json.dumps([lang]))
                     await context.add_init_script(script)
                 page = await context.new_page()
                 await page.route("**/*", proxy.route)
@@ -399,10 +313,10 @@ async def _html(page: Page, max_bytes: int, step_ms: Callable[[], float]) -> str
     from playwright.async_api import Error  # noqa: PLC0415
 
     try:
-        html: str | None = await page.evaluate(_HTML_WITHIN_CAP_SCRIPT, max_bytes)
+        html: str | None = await page.evaluate(HTML_WITHIN_CAP_SCRIPT, max_bytes)
     except Error:
         await page.wait_for_load_state("domcontentloaded", timeout=step_ms())
-        html = await page.evaluate(_HTML_WITHIN_CAP_SCRIPT, max_bytes)
+        html = await page.evaluate(HTML_WITHIN_CAP_SCRIPT, max_bytes)
     return html
 
 
@@ -424,222 +338,3 @@ def _describe(message: str, url: str, timeout: float) -> str:
     if line.startswith("Timeout "):
         return f"timeout: the browser did not load {url} within {timeout:g} s"
     return f"the browser could not load {url}: {line}"
-
-
-@dataclass(frozen=True, slots=True)
-class _Forwarded:
-    """A plain HTTP request the proxy forwards: its request line and its header lines."""
-
-    method: str
-    target: str
-    version: str
-    headers: list[str]
-
-
-@dataclass(slots=True)
-class _Refusal:
-    host: str
-    message: str
-
-
-@dataclass  # no slots: Playwright marks the route handler's owner with an attribute
-class _GuardedProxy:
-    """An HTTP proxy on loopback for one page's context: it connects only where the address
-    policy allows, to an address it resolved and vetted itself, and remembers what it
-    refused. HTTPS (and WebSockets) pass through `CONNECT` tunnels; plain HTTP requests are
-    forwarded one per connection (`Connection: close`), so that no request on a kept-alive
-    connection can reach a host that was not vetted."""
-
-    policy: AddressPolicy
-    timeout: float
-    refused: list[_Refusal] = field(default_factory=list)
-    _server: asyncio.Server | None = None
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    async def start(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=_HEAD_LIMIT)
-        port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    async def close(self) -> None:
-        if self._server is None:
-            return
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
-
-    def refusal(self, host: str | None = None) -> str | None:
-        """What was refused (for `host` only, when given), as a sentence."""
-        for refused in self.refused:
-            if host is None or refused.host == host.strip("[]").lower():
-                return (
-                    f"refused to connect: {refused.message}; nothing was fetched there (only "
-                    "the hosts a --remap rule names may be non-public)"
-                )
-        return None
-
-    async def route(self, route: Route) -> None:
-        """Every request of the page: no images, media or fonts, no refused IP literal."""
-        from playwright.async_api import Error  # noqa: PLC0415
-
-        request = route.request
-        blocked = request.resource_type in BLOCKED_RESOURCES
-        host = urlsplit(request.url).hostname or ""
-        literal = ip_literal(host)
-        if not blocked and literal is not None:
-            try:
-                self.policy.check(host, [literal])
-            except NonPublicAddress as refused:
-                self.refused.append(_Refusal(host.lower(), str(refused)))
-                blocked = True
-        with contextlib.suppress(Error):  # the page closed meanwhile
-            await (route.abort("blockedbyclient") if blocked else route.continue_())
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.timeout)
-            request_line, *lines = head.decode("latin-1").split("\r\n")
-            method, target, version = request_line.split(" ", 2)
-            if method == "CONNECT":
-                await self._tunnel(target, reader, writer)
-            else:
-                forwarded = _Forwarded(method, target, version, [line for line in lines if line])
-                await self._forward(forwarded, reader, writer)
-        except (
-            OSError,
-            ValueError,
-            TimeoutError,
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-        ):
-            pass  # the browser or the server went away, or sent nonsense: nothing to answer
-        except asyncio.CancelledError:
-            # Closing. Ending quietly rather than cancelled, because the stream server's
-            # done-callback calls `task.exception()`, which raises on a cancelled task.
-            pass
-        finally:
-            self._tasks.discard(task)
-            writer.close()
-
-    async def _connect(
-        self, host: str, port: int, writer: asyncio.StreamWriter
-    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
-        """A connection to a vetted address of `host`, or None after answering the browser."""
-        host = host.strip("[]").lower()
-        try:
-            address = await self._vet(host, port)
-            return await asyncio.wait_for(
-                asyncio.open_connection(address, port, limit=_HEAD_LIMIT), self.timeout
-            )
-        except NonPublicAddress as refused:
-            self.refused.append(_Refusal(host, str(refused)))
-            writer.write(_answer(403, "Forbidden"))
-        except (OSError, TimeoutError):
-            writer.write(_answer(502, "Bad Gateway"))
-        await writer.drain()
-        return None
-
-    async def _vet(self, host: str, port: int) -> str:
-        literal = ip_literal(host)
-        if literal is not None:
-            addresses = [literal]
-        else:
-            found = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-            addresses = [str(entry[4][0]) for entry in found]
-        if not addresses:
-            raise OSError(f"{host} has no address")
-        self.policy.check(host, addresses)
-        return addresses[0]
-
-    async def _tunnel(
-        self, target: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        host, _, port = target.rpartition(":")
-        upstream = await self._connect(host, int(port), writer)
-        if upstream is None:
-            return
-        up_reader, up_writer = upstream
-        try:
-            writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-            await writer.drain()
-            pipes = {
-                asyncio.create_task(_pipe(reader, up_writer)),
-                asyncio.create_task(_pipe(up_reader, writer)),
-            }
-            try:
-                await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for pipe in pipes:
-                    pipe.cancel()
-                await asyncio.gather(*pipes, return_exceptions=True)
-        finally:
-            up_writer.close()
-
-    async def _forward(
-        self, request: _Forwarded, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        url = urlsplit(request.target)
-        if url.scheme != "http" or not url.hostname:
-            writer.write(_answer(400, "Bad Request"))
-            return
-        upstream = await self._connect(url.hostname, url.port or 80, writer)
-        if upstream is None:
-            return
-        up_reader, up_writer = upstream
-        try:
-            path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-            kept = [line for line in request.headers if _name(line) not in _HOP_BY_HOP]
-            head = f"{request.method} {path} {request.version}\r\n"
-            head += "".join(f"{line}\r\n" for line in kept)
-            up_writer.write((head + "Connection: close\r\n\r\n").encode("latin-1"))
-            length = next((line for line in kept if _name(line) == "content-length"), None)
-            if length is not None and (size := int(length.partition(":")[2])):
-                up_writer.write(await reader.readexactly(size))
-            await up_writer.drain()
-            await self._relay_response(up_reader, writer)
-        finally:
-            up_writer.close()
-
-    async def _relay_response(
-        self, up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        """The response with `Connection: close` (the browser opens a new connection for its
-        next request), then its body as it comes."""
-        while True:
-            head = await up_reader.readuntil(b"\r\n\r\n")
-            status_line, *lines = head.decode("latin-1").split("\r\n")
-            kept = [line for line in lines if line and _name(line) not in _HOP_BY_HOP]
-            informational = status_line.split(" ", 2)[1].startswith("1")
-            if not informational:
-                kept.append("Connection: close")
-            writer.write(
-                (status_line + "\r\n" + "".join(f"{line}\r\n" for line in kept) + "\r\n").encode(
-                    "latin-1"
-                )
-            )
-            if not informational:
-                break
-        await _pipe(up_reader, writer)
-
-
-def _name(header_line: str) -> str:
-    return header_line.partition(":")[0].strip().lower()
-
-
-def _answer(status: int, phrase: str) -> bytes:
-    return f"HTTP/1.1 {status} {phrase}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
-
-
-async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(OSError):
-        while chunk := await source.read(_CHUNK):
-            sink.write(chunk)
-            await sink.drain()

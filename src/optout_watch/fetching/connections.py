@@ -12,7 +12,7 @@ this transport hands each request to an aiohttp session whose connector holds at
 The transport is ours rather than the `httpx-aiohttp` package's because that one turns a
 server that hangs up into a connect timeout, keeps aiohttp's cookie jar, and has no place
 for the address policy; here each aiohttp failure becomes the httpx exception that says
-what happened, with the cause kept, so `fetch._describe` tells them apart as before.
+what happened, with the cause kept, so `network_errors.describe` tells them apart as before.
 """
 
 from __future__ import annotations

@@ -1,22 +1,20 @@
-"""The one HTTP fetcher: politeness, retries, redirects, byte caps, conditional requests.
+"""The one HTTP fetcher: redirects, byte caps, deadlines, conditional requests.
 
-Plain typed data in (`FetchRequest`), plain typed data out (`FetchResult`); it knows nothing of
-the catalogue. A network problem never raises: it becomes `FetchResult.error`.
+Plain typed data in (`FetchRequest`), plain typed data out (`FetchResult`), both in `model`;
+it knows nothing of the catalogue. A network problem never raises: it becomes
+`FetchResult.error` (worded by `network_errors`). How many requests go out, and how far apart,
+is `politeness`; when a URL is tried again, `retries`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
-import socket
-import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Self
@@ -24,115 +22,30 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from optout_watch.fetching.addresses import AddressPolicy, NonPublicAddress
+from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.connections import AiohttpTransport
-from optout_watch.fetching.decode import decode_html
-from optout_watch.fetching.failures import FAILURES, FetchErrorKind
+from optout_watch.fetching.failures import FetchErrorKind
 from optout_watch.fetching.inflate import ACCEPTED, inflate
-from optout_watch.settings import DEFAULTS
+from optout_watch.fetching.model import (
+    DEFAULT_SETTINGS,
+    FetchError,
+    FetchRequest,
+    FetchResult,
+    FetchSettings,
+    Hop,
+    Validators,
+)
+from optout_watch.fetching.network_errors import describe
+from optout_watch.fetching.politeness import Politeness
+from optout_watch.fetching.retries import RETRY_STATUSES, retry_after_seconds, retry_delay
 
-
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """What a conditional request needs: the last run's `ETag` and `Last-Modified`."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FetchRequest:
-    url: str
-    """The URL to fetch, already remapped by the caller."""
-    accept_language: str | None = None
-    """Sent as is as `Accept-Language` (e.g. "fr"): no fallback language is added, so a page
-    missing in that language shows whatever the site itself falls back to."""
-    validators: Validators | None = None
-    """From the last run: sent as `If-None-Match` / `If-Modified-Since`."""
-
-
-@dataclass(frozen=True, slots=True)
-class Hop:
-    url: str
-    """The URL requested at this hop."""
-    status: int
-    """The 3xx status it answered."""
-    location: str
-    """The absolute URL it pointed to."""
-
-
-@dataclass(frozen=True, slots=True)
-class FetchError:
-    kind: FetchErrorKind
-    message: str
-    """A sentence a person understands."""
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    url: str
-    """As requested."""
-    final_url: str
-    """The last URL fetched."""
-    status: int | None
-    """The final status; None when no response came at all."""
-    headers: Mapping[str, str]
-    """The final response's headers, lower-case names."""
-    body: bytes
-    """Already decoded from its content-encoding; possibly cut at the byte cap (which bounds
-    the decoded size, not the size sent)."""
-    truncated: bool
-    redirects: tuple[Hop, ...]
-    attempts: int
-    """Requests made for this URL, retries included, redirect hops not."""
-    elapsed_ms: int
-    """From the first request's start, so time spent queued behind other URLs does not count."""
-    error: FetchError | None
-    validators: Validators
-    """From the final response (for a 304 that omits them, the ones that were sent)."""
-
-    def text(self) -> str:
-        return decode_html(self.body, self.headers.get("content-type")).text
-
-
-@dataclass(frozen=True, slots=True)
-class FetchSettings:
-    max_concurrency: int = DEFAULTS.max_concurrency
-    per_host: int = DEFAULTS.per_host
-    min_host_interval: float = 0.0
-    """Seconds between two request starts to one host."""
-    timeout: float = DEFAULTS.timeout
-    """Per request: connect, read, write and pool each."""
-    deadline: float = DEFAULTS.deadline
-    """Per URL, all attempts and hops included: connecting, headers and body alike."""
-    max_bytes: int = 5 * 1024 * 1024
-    retries: int = DEFAULTS.retries
-    """Extra attempts after the first."""
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    retry_after_max: float = 60.0
-    max_redirects: int = 10
-    user_agent: str = DEFAULTS.user_agent
-
-
-DEFAULT_SETTINGS = FetchSettings()
 #: Connect to public addresses only (see `addresses`).
 PUBLIC_ONLY = AddressPolicy()
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_RETRY_STATUSES = frozenset({429, 502, 503, 504})
-#: Below this many seconds a host's extra interval is dropped rather than halved forever.
-_PENALTY_FLOOR = 0.05
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 #: The name `Location` goes by while httpx handles a response (see `_keep_location`).
 _KEPT_LOCATION = "x-optout-watch-location"
-_RESOLVER_MESSAGES = (
-    "name or service not known",
-    "nodename nor servname",
-    "no address associated with hostname",
-    "temporary failure in name resolution",
-    "getaddrinfo failed",
-)
 
 
 def _utc_now() -> datetime:
@@ -145,64 +58,6 @@ async def _keep_location(response: httpx.Response) -> None:
     follows redirects itself and judges such locations."""
     if "location" in response.headers:
         response.headers[_KEPT_LOCATION] = response.headers.pop("location")
-
-
-@dataclass(slots=True, eq=False)
-class _Host:
-    """Politeness state of one host, owned by one `Fetcher`."""
-
-    slots: asyncio.Semaphore
-    in_flight: int = 0
-    """Requests holding a global slot for this host."""
-    last_start: float = float("-inf")
-    penalty: float = 0.0
-    """Extra seconds between starts, widened by 429 and 5xx answers, halved by good ones."""
-    not_before: float = float("-inf")
-    """No request starts before this (the host's last `Retry-After`)."""
-
-
-class _GlobalSlots:
-    """The global limit. A freed slot goes to the waiting request whose host has the fewest
-    requests in flight (first come, first served among equals), so that when the limit is
-    below what the hosts would take, the load spreads over all of them."""
-
-    def __init__(self, limit: int) -> None:
-        self._free = limit
-        self._waiting: list[tuple[_Host, asyncio.Future[None]]] = []
-
-    @contextlib.asynccontextmanager
-    async def hold(self, host: _Host) -> AsyncIterator[None]:
-        await self._acquire(host)
-        try:
-            yield
-        finally:
-            self._release(host)
-
-    async def _acquire(self, host: _Host) -> None:
-        if self._free > 0:
-            self._free -= 1
-            host.in_flight += 1
-            return
-        granted = asyncio.get_running_loop().create_future()
-        self._waiting.append((host, granted))
-        try:
-            await granted
-        except asyncio.CancelledError:
-            if granted.cancelled():
-                self._waiting.remove((host, granted))
-            else:  # handed a slot just before the cancellation arrived
-                self._release(host)
-            raise
-
-    def _release(self, host: _Host) -> None:
-        host.in_flight -= 1
-        if not self._waiting:
-            self._free += 1
-            return
-        turn = min(range(len(self._waiting)), key=lambda i: self._waiting[i][0].in_flight)
-        next_host, granted = self._waiting.pop(turn)
-        next_host.in_flight += 1
-        granted.set_result(None)
 
 
 @dataclass(slots=True)
@@ -259,8 +114,7 @@ class Fetcher:
         self._clock = clock
         self._now = now
         self._rng = rng if rng is not None else random.Random()
-        self._global = _GlobalSlots(settings.max_concurrency)
-        self._hosts: dict[str, _Host] = {}
+        self._politeness = Politeness(settings, sleep=sleep, clock=clock)
         self._client = httpx.AsyncClient(
             transport=transport
             or AiohttpTransport(
@@ -348,77 +202,36 @@ class Fetcher:
         retry = 0
         while True:
             answer = await self._attempt(url, headers, progress)
-            delay = self._retry_delay(answer, retry)
+            delay = retry_delay(
+                self._settings,
+                self._rng,
+                retry=retry,
+                status=answer.status,
+                error=answer.error,
+                retry_after=answer.retry_after,
+            )
             if delay is None or self._clock() + delay > progress.deadline_at:
                 return answer
             await self._sleep(delay)
             retry += 1
 
-    def _retry_delay(self, answer: _Answer, retry: int) -> float | None:
-        """Seconds to wait before trying again, or None when there is no point."""
-        if retry >= self._settings.retries:
-            return None
-        if answer.error is not None:
-            if not FAILURES[answer.error.kind].retryable:
-                return None
-        elif answer.status not in _RETRY_STATUSES:
-            return None
-        if answer.retry_after is not None:
-            return answer.retry_after
-        # Exponential backoff with full jitter, so retries of many URLs do not arrive together.
-        ceiling = min(self._settings.backoff_max, self._settings.backoff_base * 2**retry)
-        return self._rng.uniform(0.0, ceiling)
-
     async def _attempt(self, url: str, headers: Mapping[str, str], progress: _Progress) -> _Answer:
-        host = self._host(urlsplit(url).hostname or "")
-        # The host's slot first, then a global one: a global slot is never held while this
-        # request waits for its host, so idle hosts keep the global slots busy.
-        async with host.slots:
-            await self._wait_turn(host)
-            async with self._global.hold(host):
-                started = self._clock()
-                if progress.started is None:
-                    progress.started = started
-                    progress.deadline_at = started + self._settings.deadline
-                progress.attempts += 1
-                remaining = progress.deadline_at - started
-                if remaining <= 0:
-                    return _Answer(error=_deadline_error(url))
-                answer = await self._exchange(
-                    url, headers, min(self._settings.timeout, remaining), progress.deadline_at
-                )
+        async with self._politeness.turn(urlsplit(url).hostname or "") as host:
+            started = self._clock()
+            if progress.started is None:
+                progress.started = started
+                progress.deadline_at = started + self._settings.deadline
+            progress.attempts += 1
+            remaining = progress.deadline_at - started
+            if remaining <= 0:
+                return _Answer(error=_deadline_error(url))
+            answer = await self._exchange(
+                url, headers, min(self._settings.timeout, remaining), progress.deadline_at
+            )
         if _kind(answer) == FetchErrorKind.TIMEOUT and remaining < self._settings.timeout:
             answer = _replace_error(answer, _deadline_error(url))  # the deadline cut it short
-        self._learn(host, answer)
+        self._politeness.learn(host, answer.status, answer.retry_after)
         return answer
-
-    def _host(self, name: str) -> _Host:
-        if (host := self._hosts.get(name)) is None:
-            host = self._hosts[name] = _Host(asyncio.Semaphore(self._settings.per_host))
-        return host
-
-    async def _wait_turn(self, host: _Host) -> None:
-        """Space request starts to one host; the start is reserved before waiting, so the
-        holders of the host's other slots line up behind it."""
-        now = self._clock()
-        interval = self._settings.min_host_interval + host.penalty
-        start = max(now, host.last_start + interval, host.not_before)
-        host.last_start = start
-        if start > now:
-            await self._sleep(start - now)
-
-    def _learn(self, host: _Host, answer: _Answer) -> None:
-        """Widen the host's interval when it says it is overloaded; relax it when it is not."""
-        if answer.status is None:
-            return
-        if answer.status == 429 or answer.status >= 500:
-            widened = max(self._settings.backoff_base, host.penalty * 2)
-            host.penalty = min(self._settings.backoff_max, widened)
-        else:
-            halved = host.penalty / 2
-            host.penalty = halved if halved >= _PENALTY_FLOOR else 0.0
-        if answer.retry_after is not None:
-            host.not_before = max(host.not_before, self._clock() + answer.retry_after)
 
     async def _exchange(
         self, url: str, headers: Mapping[str, str], timeout: float, deadline_at: float
@@ -444,8 +257,12 @@ class Fetcher:
                 if _KEPT_LOCATION in reply_headers:
                     reply_headers["location"] = reply_headers.pop(_KEPT_LOCATION)
                 retry_after = None
-                if status in _RETRY_STATUSES:
-                    retry_after = self._retry_after(reply_headers.get("retry-after"))
+                if status in RETRY_STATUSES:
+                    retry_after = retry_after_seconds(
+                        reply_headers.get("retry-after"),
+                        self._now(),
+                        self._settings.retry_after_max,
+                    )
                 if status in _REDIRECT_STATUSES:
                     # The body of a redirect tells nothing; closing the stream skips it.
                     return _Answer(status, reply_headers, retry_after=retry_after)
@@ -453,7 +270,7 @@ class Fetcher:
                 body = bytes(received.body)
                 return _Answer(status, reply_headers, body, truncated, error, retry_after)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            return _Answer(error=_describe(exc, url, timeout))
+            return _Answer(error=describe(exc, url, timeout))
 
     async def _read_body(
         self, reply: httpx.Response, body: bytearray, url: str, timeout: float
@@ -471,26 +288,8 @@ class Fetcher:
                         return True, None
                     body += piece
         except httpx.HTTPError as exc:
-            return False, _describe(exc, url, timeout)
+            return False, describe(exc, url, timeout)
         return False, None
-
-    def _retry_after(self, value: str | None) -> float | None:
-        """`Retry-After` in seconds (delta-seconds or an HTTP-date), capped; None if absent or
-        unreadable."""
-        if value is None:
-            return None
-        value = value.strip()
-        if value.isdigit():
-            seconds = float(value)
-        else:
-            try:
-                when = parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                return None
-            if when.tzinfo is None:  # "-0000" dates: HTTP-dates are always GMT
-                when = when.replace(tzinfo=UTC)
-            seconds = (when - self._now()).total_seconds()
-        return min(max(seconds, 0.0), self._settings.retry_after_max)
 
     def _result(
         self, request: FetchRequest, progress: _Progress, final_url: str, answer: _Answer
@@ -573,63 +372,3 @@ def _replace_error(answer: _Answer, error: FetchError) -> _Answer:
 
 def _deadline_error(url: str) -> FetchError:
     return FetchError(FetchErrorKind.DEADLINE, f"{url} took longer than the deadline for one URL")
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """`exc` and everything that caused it (httpx wraps httpcore, which wraps the OS error)."""
-    pending = [exc]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, BaseExceptionGroup):
-            pending.extend(current.exceptions)
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-
-
-def _describe(exc: Exception, url: str, timeout: float) -> FetchError:
-    """Turn an httpx exception into a kind and a sentence."""
-    host = httpx.URL(url).host
-    causes = list(_chain(exc))
-    refused = next((cause for cause in causes if isinstance(cause, NonPublicAddress)), None)
-    if refused is not None:
-        return FetchError(
-            FetchErrorKind.NON_PUBLIC_ADDRESS,
-            f"refused to connect: {refused}; nothing was fetched there (only the hosts a "
-            "--remap rule names may be non-public)",
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        what = {
-            httpx.ConnectTimeout: f"could not connect to {host}",
-            httpx.WriteTimeout: f"could not send the request to {host}",
-            httpx.PoolTimeout: "no free connection",
-        }.get(type(exc), f"no answer from {host}")
-        return FetchError(FetchErrorKind.TIMEOUT, f"timeout: {what} within {timeout:g} s")
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return FetchError(FetchErrorKind.INVALID_URL, f"cannot request {url!r}: {exc}")
-    if any(isinstance(cause, ssl.SSLError) for cause in causes):
-        return FetchError(FetchErrorKind.TLS, f"TLS failure with {host}: {exc}")
-    if isinstance(exc, httpx.ConnectError):
-        if any(isinstance(cause, socket.gaierror) for cause in causes) or any(
-            text in str(exc).lower() for text in _RESOLVER_MESSAGES
-        ):
-            return FetchError(FetchErrorKind.DNS, f"unknown host {host}: the name does not resolve")
-        return FetchError(
-            FetchErrorKind.CONNECT, f"could not connect to {host}: {_os_reason(causes, exc)}"
-        )
-    if isinstance(exc, httpx.ProtocolError | httpx.DecodingError):
-        return FetchError(FetchErrorKind.PROTOCOL, f"invalid answer from {host}: {exc}")
-    return FetchError(
-        FetchErrorKind.NETWORK, f"connection to {host} broke: {_os_reason(causes, exc)}"
-    )
-
-
-def _os_reason(causes: Sequence[BaseException], exc: Exception) -> str:
-    """The operating system's words ("connection refused") when it gave any."""
-    for cause in causes:
-        if isinstance(cause, OSError) and cause.errno:
-            return os.strerror(cause.errno).lower()
-    return str(exc) or type(exc).__name__

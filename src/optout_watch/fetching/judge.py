@@ -11,12 +11,12 @@ from urllib.parse import parse_qsl, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from optout_watch.fetching.failures import FAILURES, FetchErrorKind, Outcome
-from optout_watch.fetching.fetch import FetchResult
 from optout_watch.fetching.link_shape import (
     is_sign_in_url,
     locale_free_segments,
     path_segments,
 )
+from optout_watch.fetching.model import FetchResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,6 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "reservation_intro": "Le guide de la CNIL, source de ces démarches, précise\u00a0:",
         "further_reading": "Pour approfondir",
         "formerly_step": "{label} s’appelait auparavant {old}\u00a0; relevé le {date} sur ",
-        "formerly_step_undated": "{label} s’appelait auparavant {old}\u00a0; relevé sur ",
         "label_gone": "introuvable sur la page d’aide lors de la vérification du {date}",
         "label_gone_suggestion": "introuvable sur la page d’aide lors de la vérification du "
         "{date}\u00a0; peut-être devenu {suggestion}",
@@ -157,7 +156,6 @@ WORDS: Final[dict[Lang, dict[str, str]]] = {
         "translation):",
         "further_reading": "Further reading",
         "formerly_step": "{label} was formerly {old}; noted on {date} on ",
-        "formerly_step_undated": "{label} was formerly {old}; noted on ",
         "label_gone": "not found on the help page when checked on {date}",
         "label_gone_suggestion": "not found on the help page when checked on {date}; it may now "
         "read {suggestion}",
@@ -272,3 +270,8 @@ def long_date(day: dt.date, lang: Lang) -> str:
 def in_language(link_lang: str, lang: Lang) -> str:
     """`en anglais` for an English page in the French guide; the tag itself when unknown."""
     return _IN_LANGUAGE[lang].get(link_lang.split("-", maxsplit=1)[0], link_lang)
+
+
+def reservation(lang: Lang) -> str:
+    """The CNIL's reservation: its own words in French, a translation in English."""
+    return CNIL_RESERVATION if lang == "fr" else CNIL_RESERVATION_EN

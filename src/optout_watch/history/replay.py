@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from optout_watch.catalogue.targets import Target
-from optout_watch.fetching.fetch import FetchResult, Validators
 from optout_watch.fetching.judge import judge
+from optout_watch.fetching.model import FetchResult, Validators
 from optout_watch.pages.labels import LabelSighting, LabelState, Suggestion
 from optout_watch.run.probe import Probed
 from optout_watch.run.watch import watch_page

@@ -8,6 +8,7 @@ from typing import Protocol
 from optout_watch.catalogue.coverage import coverage_by_language, coverage_line
 from optout_watch.lint.runner import ValidationResult
 from optout_watch.report.annotations import annotation
+from optout_watch.report.plural import plural
 from optout_watch.severity import Severity
 
 
@@ -15,15 +16,11 @@ class ValidationFormat(Protocol):
     def render(self, result: ValidationResult) -> str: ...
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def _summary(result: ValidationResult) -> str:
-    checked = f"{_count(result.files, 'file')} checked"
+    checked = f"{plural(result.files, 'file')} checked"
     if not result.diagnostics:
         return f"{checked}: no problems."
-    return f"{checked}: {_count(result.errors, 'error')}, {_count(result.warnings, 'warning')}."
+    return f"{checked}: {plural(result.errors, 'error')}, {plural(result.warnings, 'warning')}."
 
 
 def _closing_lines(result: ValidationResult) -> list[str]:

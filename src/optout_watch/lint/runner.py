@@ -20,21 +20,14 @@ from pydantic import ValidationError as ModelError
 
 from optout_watch.catalogue.coverage import LabelDecision, label_decisions
 from optout_watch.catalogue.loader import Document, LoadError, load_document
-from optout_watch.catalogue.models import Platform
+from optout_watch.catalogue.models import PATTERN_HINTS, Platform
 from optout_watch.catalogue.schema import platform_schema
+from optout_watch.catalogue.targets import CataloguePlatform
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.lint.rules import RULES, RULES_BY_CODE, PlatformFile, RuleSettings
 from optout_watch.severity import Severity
 
 CATALOGUE_SUFFIXES = (".yaml", ".yml")
-
-#: Human descriptions of the schema's patterns; a raw regular expression helps nobody.
-_PATTERN_HINTS = {
-    r"^[a-z0-9]+(?:-[a-z0-9]+)*$": "lower-case words joined by hyphens, e.g. openai-chatgpt",
-    r"^\S(?:[\s\S]*\S)?$": "non-empty text without leading or trailing spaces",
-    r"^https?://[^\s/?#]+[^\s]*$": "an absolute https:// address without spaces",
-    r"^[a-z]{2,3}(?:-[A-Z]{2})?$": "a language tag such as fr, en or en-US",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +51,10 @@ class Selection:
 
 
 @dataclass(frozen=True, slots=True)
-class LoadedPlatform:
-    document: Document
-    platform: Platform
-
-
-@dataclass(frozen=True, slots=True)
 class ValidationResult:
     files: int
     diagnostics: list[Diagnostic]
-    platforms: list[LoadedPlatform]
+    platforms: list[CataloguePlatform]
 
     @property
     def errors(self) -> int:
@@ -113,7 +100,7 @@ def _validator() -> jsonschema.protocols.Validator:
 
 def _schema_message(error: ValidationError) -> str:
     if error.validator == "pattern":
-        hint = _PATTERN_HINTS.get(str(error.validator_value), f"{error.validator_value}")
+        hint = PATTERN_HINTS.get(str(error.validator_value), f"{error.validator_value}")
         return f"{error.instance!r} is not valid here: expected {hint}"
     if error.validator in ("anyOf", "oneOf") and error.context:
         return _schema_message(best_match(error.context))
@@ -166,7 +153,7 @@ def validate_files(
     files: Sequence[Path], *, selection: Selection, settings: RuleSettings
 ) -> ValidationResult:
     collector = _Collector(selection)
-    loaded: list[LoadedPlatform] = []
+    loaded: list[CataloguePlatform] = []
     # The garbage collector is paused while files load. What each file leaves (its data and
     # model) stays alive to the end, so each full collection went over all that was loaded
     # so far and found nothing to free: 15% of validating 1,000 files, for no memory saved
@@ -189,7 +176,7 @@ def validate_files(
 
 def _validate_file(
     path: Path, collector: _Collector, settings: RuleSettings
-) -> LoadedPlatform | None:
+) -> CataloguePlatform | None:
     name = display_path(path)
     try:
         document = load_document(path)
@@ -219,17 +206,17 @@ def _validate_file(
         for hit in rule.check(file):
             position = document.locate(hit.path, key=hit.at_key)
             collector.add(name, position.line, position.column, rule.code, hit.message)
-    return LoadedPlatform(document, platform)
+    return CataloguePlatform(platform, document, name)
 
 
-def _check_unique_platform_ids(loaded: Sequence[LoadedPlatform], collector: _Collector) -> None:
+def _check_unique_platform_ids(loaded: Sequence[CataloguePlatform], collector: _Collector) -> None:
     first_file: dict[str, Path] = {}
     for item in loaded:
         platform_id = item.platform.id
         if platform_id in first_file:
             position = item.document.locate(("id",))
             collector.add(
-                display_path(item.document.path),
+                item.file,
                 position.line,
                 position.column,
                 "OW401",
@@ -240,12 +227,12 @@ def _check_unique_platform_ids(loaded: Sequence[LoadedPlatform], collector: _Col
             first_file[platform_id] = item.document.path
 
 
-def _check_watch_agreement(loaded: Sequence[LoadedPlatform], collector: _Collector) -> None:
+def _check_watch_agreement(loaded: Sequence[CataloguePlatform], collector: _Collector) -> None:
     """OW506: links watching one URL, in one file or several, agree on how its text is
     extracted; the second one to disagree is reported, naming the first."""
     first: dict[str, tuple[str, int, tuple[object, ...]]] = {}
     for item in loaded:
-        name = display_path(item.document.path)
+        name = item.file
         for index, link in enumerate(item.platform.links):
             if link.watch is None:
                 continue

@@ -25,6 +25,7 @@ from optout_watch.report.people import (
     remapped_links,
     services,
 )
+from optout_watch.report.plural import plural
 from optout_watch.report.safe_markdown import (
     CODE_BLOCK_LIMIT,
     autolink,
@@ -81,10 +82,6 @@ class ReportFormat(Protocol):
     def render(self, report: Report) -> str: ...
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _network_failures(report: Report) -> str:
     """What failed in an outage: `18 of 20 URLs failed at the network level (unknown host: 18)`."""
     kinds = Counter(
@@ -96,7 +93,7 @@ def _network_failures(report: Report) -> str:
     what = ", ".join(
         f"{_FAILURE_WORDS.get(kind, str(kind))}: {count}" for kind, count in kinds.most_common()
     )
-    return f"{failed} of {_plural(len(report.links), 'URL')} failed at the network level" + (
+    return f"{failed} of {plural(len(report.links), 'URL')} failed at the network level" + (
         f" ({what})" if what else ""
     )
 
@@ -111,31 +108,31 @@ def _verdict(report: Report) -> str:
     summary = report.summary
     errors, warnings = summary.confirmed_errors, summary.confirmed_warnings
     if errors:
-        verdict = _plural(errors, "confirmed error")
+        verdict = plural(errors, "confirmed error")
         if warnings:
-            verdict += f", {_plural(warnings, 'confirmed warning')}"
+            verdict += f", {plural(warnings, 'confirmed warning')}"
     elif warnings:
-        verdict = f"No confirmed errors; {_plural(warnings, 'confirmed warning')}"
+        verdict = f"No confirmed errors; {plural(warnings, 'confirmed warning')}"
     else:
         verdict = "Nothing to act on"
     pending = sum(not finding.confirmed for finding in report.findings)
     if pending:
-        verdict += f"; {_plural(pending, 'finding')} awaiting confirmation"
+        verdict += f"; {plural(pending, 'finding')} awaiting confirmation"
     return verdict + "."
 
 
 def _scope(report: Report) -> str:
     summary = report.summary
     return (
-        f"{_plural(summary.links, 'link')}, {_plural(summary.pages, 'watched page')} "
-        f"({summary.pages_changed} changed), {_plural(summary.findings, 'finding')}"
+        f"{plural(summary.links, 'link')}, {plural(summary.pages, 'watched page')} "
+        f"({summary.pages_changed} changed), {plural(summary.findings, 'finding')}"
     )
 
 
 def _streak(finding: Finding) -> str:
     """How sure the run is of a finding: seen in N runs, confirmed at M."""
     if finding.confirmed:
-        return f"confirmed, {_plural(finding.streak, 'run')}"
+        return f"confirmed, {plural(finding.streak, 'run')}"
     return f"unconfirmed, {finding.streak}/{finding.runs_needed} runs"
 
 
@@ -216,7 +213,7 @@ def _heading(view: ReportView) -> str:
         # Where they were fetched is in the JSON report: a mirror's address is not the page's.
         lines += [
             "",
-            f"{_plural(elsewhere, 'link')} fetched elsewhere through `--remap`; the addresses "
+            f"{plural(elsewhere, 'link')} fetched elsewhere through `--remap`; the addresses "
             "below are the catalogue's.",
         ]
     return "\n".join(lines)
@@ -343,7 +340,7 @@ def _line_counts(finding: Finding) -> str:
     added, removed = finding.evidence.get("lines_added"), finding.evidence.get("lines_removed")
     if not isinstance(added, int) or not isinstance(removed, int):
         return ""
-    return f"{_plural(added, 'line')} added, {_plural(removed, 'line')} removed"
+    return f"{plural(added, 'line')} added, {plural(removed, 'line')} removed"
 
 
 def _changed_pages_section(view: ReportView, diff_limit: int) -> str:

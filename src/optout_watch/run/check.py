@@ -12,9 +12,11 @@ from optout_watch.archive.fallback import archived_stand_in
 from optout_watch.archive.wayback import ArchivedCopy, ArchiveError, Wayback
 from optout_watch.catalogue.targets import Target
 from optout_watch.errors import ExitCode
-from optout_watch.fetching.browser import Rendered, Renderer, RenderRequest, unavailable
+from optout_watch.fetching.browser import Renderer
+from optout_watch.fetching.browser_model import Rendered, RenderRequest, unavailable
 from optout_watch.fetching.failures import Outcome
-from optout_watch.fetching.fetch import Fetcher, FetchResult, Validators
+from optout_watch.fetching.fetch import Fetcher
+from optout_watch.fetching.model import FetchResult, Validators
 from optout_watch.fetching.remap import Remap, apply_remaps
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages import extract

@@ -16,6 +16,7 @@ from optout_watch.fetching.failures import Outcome
 from optout_watch.kinds import FINDING_KINDS, Code, Threshold
 from optout_watch.lint.diagnostics import Diagnostic
 from optout_watch.pages.labels import LabelSighting, LabelState
+from optout_watch.report.plural import plural
 from optout_watch.run.probe import Probed
 from optout_watch.run.watch import PageResult, ReadFrom
 from optout_watch.settings import DEFAULTS
@@ -228,7 +229,8 @@ def page_drafts(pages: Iterable[PageResult]) -> list[Draft]:
             added, removed = page.change.lines_added, page.change.lines_removed
             drafts.append(
                 Draft(Code.PAGE_CHANGED, first.platform, first.file, first.line, url, None,
-                      f"{url} changed: {_lines(added)} added, {_lines(removed)} removed",
+                      f"{url} changed: {plural(added, 'line')} added, "
+                      f"{plural(removed, 'line')} removed",
                       {"lines_added": added, "lines_removed": removed})
             )  # fmt: skip
     return drafts
@@ -246,10 +248,6 @@ def _kept_evidence(sighting: LabelSighting) -> Evidence:
         "line_before": kept.old_line,
         "line_after": kept.new_line,
     }
-
-
-def _lines(count: int) -> str:
-    return f"{count} line{'' if count == 1 else 's'}"
 
 
 def validation_drafts(problems: Iterable[Diagnostic]) -> list[Draft]:

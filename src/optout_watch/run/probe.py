@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from optout_watch.catalogue.targets import Target
-from optout_watch.fetching.fetch import Fetcher, FetchRequest, FetchResult, Validators
+from optout_watch.fetching.fetch import Fetcher
 from optout_watch.fetching.judge import Verdict, judge
+from optout_watch.fetching.model import FetchRequest, FetchResult, Validators
 from optout_watch.fetching.remap import Remap, apply_remaps
 
 

@@ -10,7 +10,7 @@ from functools import partial
 
 from optout_watch.archive.wayback import ArchivedCopy
 from optout_watch.catalogue.targets import ExpectedLabel, Target, WatchSpec
-from optout_watch.fetching.browser import Rendered
+from optout_watch.fetching.browser_model import Rendered
 from optout_watch.fetching.failures import Outcome
 from optout_watch.pages.diff import TextChange, compare
 from optout_watch.pages.extract import (

@@ -20,7 +20,7 @@ from harness import ROOT, WORKERS, Sample, measure
 
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import platform_yaml, valid_platform
+from tests.support.catalogue import platform_yaml, valid_platform
 from tests.support.loopback import Loopback, Reply, Server
 
 HOST_BY_HOST = "host by host"

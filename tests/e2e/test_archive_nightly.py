@@ -23,10 +23,18 @@ from optout_watch.catalogue.targets import ExpectedLabel, Target, Use, WatchSpec
 from optout_watch.pages.labels import LabelSighting
 from optout_watch.run.findings import page_drafts
 from optout_watch.run.watch import PageResult, ReadFrom, watch_archived_copy
-from tests.e2e.test_check import CHALLENGE, HELP_PAGE, NOT_FOUND, OK, _catalogue, _page, _run
 from tests.support.fake_archive import FakeArchive
 from tests.support.fake_github import FakeGitHub
 from tests.support.loopback import Loopback, Reply
+from tests.support.nightly import (
+    CHALLENGE,
+    HELP_PAGE,
+    NOT_FOUND,
+    OK,
+    help_page,
+    run_check,
+    write_catalogue,
+)
 
 TOKEN = "ghs_archive-T0KEN"
 REPO = "octo/guide"
@@ -58,7 +66,7 @@ def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
 def _archived_check(
     capsys: pytest.CaptureFixture[str], root: Path, net_url: str, archive: FakeArchive, *extra: str
 ) -> tuple[int, dict[str, Any], str]:
-    return _run(
+    return run_check(
         capsys, root, net_url, "--archive", "fallback", "--remap", archive.remap,
         "--confirm-after", "1", "--blocked-after", "1", *extra,
     )  # fmt: skip
@@ -67,7 +75,7 @@ def _archived_check(
 def test_a_blocked_page_is_judged_on_its_archived_copy_and_says_so(
     run_folder: Path, github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _catalogue(run_folder)
+    write_catalogue(run_folder)
     taken = _days_ago(3)
     with Loopback() as net:
         server = net.server(default=OK)
@@ -122,11 +130,11 @@ def test_a_blocked_page_is_judged_on_its_archived_copy_and_says_so(
 def test_a_broken_link_names_its_last_archived_copy_and_its_date(
     run_folder: Path, github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _catalogue(run_folder)
+    write_catalogue(run_folder)
     worked = _days_ago(10)
     with Loopback() as net:
         server = net.server(default=OK)
-        server.route("/privacy", _page())
+        server.route("/privacy", help_page())
         archive = FakeArchive(net)
         archive.add(FORM, worked, "<title>Form</title><p>Send a request</p>")
         _, first, _ = _archived_check(capsys, run_folder, server.base_url, archive)
@@ -167,13 +175,13 @@ def test_a_broken_link_names_its_last_archived_copy_and_its_date(
 def test_a_page_without_select_gets_the_proposed_selector_and_fix_writes_it(
     run_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = _catalogue(run_folder)
+    folder = write_catalogue(run_folder)
     path = folder / "example-chat.yaml"
     path.write_text(path.read_text().replace("    select: article\n", ""), encoding="utf-8")
     with Loopback() as net:
         server = net.server(default=OK)
-        server.route("/privacy", _page())
-        _, report, _ = _run(capsys, run_folder, server.base_url)
+        server.route("/privacy", help_page())
+        _, report, _ = run_check(capsys, run_folder, server.base_url)
 
     (page,) = report["pages"]
     assert page["read_from"] == "live"
@@ -280,13 +288,13 @@ def test_a_copy_the_selector_or_the_scripts_hide_is_unusable(
 def test_a_copy_of_a_bot_wall_is_reported_unusable_and_never_archive_asks_nothing(
     run_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _catalogue(run_folder)
+    write_catalogue(run_folder)
     with Loopback() as net:
         server = net.server(default=OK)
         server.route("/privacy", CHALLENGE)
         archive = FakeArchive(net)
         archive.add(PAGE, _days_ago(2), CHALLENGE.body, status=403)
-        _, never, _ = _run(capsys, run_folder, server.base_url, "--remap", archive.remap)
+        _, never, _ = run_check(capsys, run_folder, server.base_url, "--remap", archive.remap)
         assert archive.server.requests == []
         _, report, _ = _archived_check(capsys, run_folder, server.base_url, archive)
 
@@ -304,7 +312,7 @@ def test_a_copy_of_a_bot_wall_is_reported_unusable_and_never_archive_asks_nothin
 def test_a_link_that_works_again_forgets_when_it_failed(
     run_folder: Path, command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _catalogue(run_folder)
+    write_catalogue(run_folder)
 
     def night() -> dict[str, Any]:
         remap = rf"^https://help\.example\.org/ {server.base_url}/"
@@ -318,14 +326,14 @@ def test_a_link_that_works_again_forgets_when_it_failed(
         first = night()
         assert first["failing_since"] is not None
         assert night()["failing_since"] == first["failing_since"]
-        server.route("/privacy", _page())
+        server.route("/privacy", help_page())
         assert night().get("failing_since") is None
 
 
 def test_the_archives_addresses_in_a_copys_note_are_the_archives_not_the_mirrors(
     run_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _catalogue(run_folder)
+    write_catalogue(run_folder)
     taken = _days_ago(2)
     with Loopback() as net:
         server = net.server(default=OK)

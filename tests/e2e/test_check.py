@@ -3,14 +3,11 @@ and the state directory left whole."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-from optout_watch._cli import main
 from optout_watch.catalogue.targets import Target, Use
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
 from optout_watch.fetching.fetch import FetchError, FetchResult, Validators
@@ -18,92 +15,21 @@ from optout_watch.fetching.judge import judge
 from optout_watch.run.check import is_outage
 from optout_watch.run.findings import link_drafts
 from optout_watch.run.probe import Probed
-from tests.conftest import NBSP, platform_yaml, valid_platform
-from tests.support.loopback import Loopback, Reply, Server
-from tests.support.paths import ROOT
-
-REPORT_SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
-
-HELP_PAGE = """<!doctype html><html lang="en"><head><title>Privacy settings</title></head>
-<body><nav>Home · Help</nav><article><h1>Manage your privacy</h1>
-<p>Open Settings, then the <b>Privacy</b> tab.</p>
-<p>Turn off “{label}”.</p><p>Last updated: {date}</p></article>
-<footer>© Example</footer></body></html>"""
-
-
-def _page(label: str = "Improve the model for everyone", date: str = "1 May") -> Reply:
-    body = HELP_PAGE.format(label=label, date=date).encode()
-    return Reply(200, {"content-type": "text/html; charset=utf-8"}, body)
-
-
-CHALLENGE = Reply(
-    403,
-    {"cf-mitigated": "challenge", "content-type": "text/html"},
-    b"<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>",
+from tests.support.loopback import Loopback, Server
+from tests.support.nightly import (
+    CHALLENGE,
+    NOT_FOUND,
+    OK,
+    help_page,
+    run_check,
 )
-NOT_FOUND = Reply(404, {"content-type": "text/html"}, b"<title>Not found</title>")
-OK = Reply(200, {"content-type": "text/html"}, b"<title>Form</title><p>Send a request</p>")
-
-
-def _catalogue(tmp_path: Path) -> Path:
-    data: dict[str, Any] = valid_platform()
-    data["links"] = [
-        {
-            "id": "help",
-            "url": "https://help.example.org/privacy",
-            "kind": "help",
-            "lang": "en",
-            "watch": {
-                "select": "article",
-                "ignore": [r"Last updated: .*"],
-                "expect": ["Privacy", "Improve the model for everyone"],
-            },
-        },
-        {"id": "form", "url": "https://help.example.org/form", "kind": "form", "lang": "en"},
-        {"id": "wall", "url": "https://help.example.org/wall", "kind": "help", "lang": "en"},
-    ]
-    data["sources"][0]["url"] = "https://help.example.org/source"
-    steps = data["procedures"][0]["steps"]
-    steps["fr"][0]["links"] = ["help", "form", "wall"]
-    steps["en"][0]["links"] = ["help", "form", "wall"]
-    steps["fr"][0]["text"] = f"Ouvrez l’onglet «{NBSP}Confidentialité{NBSP}»."
-    folder = tmp_path / "catalogue"
-    folder.mkdir()
-    (folder / "example-chat.yaml").write_text(platform_yaml(data), encoding="utf-8")
-    return folder
 
 
 def _serve_healthy(server: Server, **page: str) -> None:
-    server.route("/privacy", _page(**page))
+    server.route("/privacy", help_page(**page))
     server.route("/form", OK)
     server.route("/wall", OK)
     server.route("/source", OK)
-
-
-def _run(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, server_url: str, *extra: str
-) -> tuple[int, dict[str, Any], str]:
-    report = tmp_path / "report.json"
-    report.unlink(missing_ok=True)
-    code = main(
-        [
-            "check",
-            # Relative, as users and `nox -s check` give them (the test runs in tmp_path).
-            "--catalogue", "catalogue",
-            "--state", "state",
-            "--report", str(report),
-            "--remap", rf"^https://help\.example\.org/ {server_url}/",
-            "--retries", "0",
-            "--timeout", "5",
-            "-q",
-            *extra,
-        ]
-    )  # fmt: skip
-    captured = capsys.readouterr()
-    document = json.loads(report.read_text()) if report.exists() else {}
-    if document:
-        jsonschema.validate(document, REPORT_SCHEMA)
-    return code, document, captured.out + captured.err
 
 
 def _actionable(document: dict[str, Any]) -> list[tuple[str, bool]]:
@@ -118,23 +44,17 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-@pytest.fixture
-def isolated(run_folder: Path) -> Path:
-    _catalogue(run_folder)
-    return run_folder
-
-
 def test_four_nights(
-    isolated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    nightly_root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tmp_path = isolated
+    tmp_path = nightly_root
     with Loopback() as net:
         server = net.server("127.0.0.1")
         url = server.base_url
 
         # Night 1: all healthy. The page's text becomes the baseline.
         _serve_healthy(server)
-        code, report, _ = _run(capsys, tmp_path, url)
+        code, report, _ = run_check(capsys, tmp_path, url)
         assert code == 0
         assert report["findings"] == []
         assert report["summary"]["outcomes"] == {"ok": 4}
@@ -142,10 +62,10 @@ def test_four_nights(
         assert (tmp_path / "state" / "state.json").is_file()
 
         # Night 2: a 404, a renamed label (and a new date, which is ignored), a bot wall.
-        server.route("/privacy", _page(label="Improve the model for all users", date="2 May"))
+        server.route("/privacy", help_page(label="Improve the model for all users", date="2 May"))
         server.route("/form", NOT_FOUND)
         server.route("/wall", CHALLENGE)
-        code, report, _ = _run(capsys, tmp_path, url)
+        code, report, _ = run_check(capsys, tmp_path, url)
         assert code == 0
         assert sorted(_actionable(report)) == [
             ("label-missing", False),
@@ -161,7 +81,7 @@ def test_four_nights(
         summary_file = tmp_path / "summary.md"
         monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary_file))
         monkeypatch.setenv("GITHUB_ACTIONS", "true")
-        code, report, output = _run(capsys, tmp_path, url)
+        code, report, output = run_check(capsys, tmp_path, url)
         assert code == 1
         assert sorted(_actionable(report)) == [
             ("label-missing", True),
@@ -180,23 +100,23 @@ def test_four_nights(
 
         # Night 4: healed.
         _serve_healthy(server)
-        code, report, _ = _run(capsys, tmp_path, url)
+        code, report, _ = run_check(capsys, tmp_path, url)
         assert code == 0
         assert _actionable(report) == []
         assert [lab["state"] for lab in report["pages"][0]["labels"]] == ["present", "present"]
 
 
-def test_an_outage_changes_nothing(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    tmp_path = isolated
+def test_an_outage_changes_nothing(nightly_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path = nightly_root
     with Loopback() as net:
         server = net.server("127.0.0.1")
         url = server.base_url
         _serve_healthy(server)
-        assert _run(capsys, tmp_path, url)[0] == 0
+        assert run_check(capsys, tmp_path, url)[0] == 0
         server.route("/form", NOT_FOUND)
-        assert _run(capsys, tmp_path, url)[0] == 0  # a streak is under way
+        assert run_check(capsys, tmp_path, url)[0] == 0  # a streak is under way
     before = _tree(tmp_path / "state")
-    code, report, output = _run(capsys, tmp_path, url)  # the servers are gone
+    code, report, output = run_check(capsys, tmp_path, url)  # the servers are gone
     assert code == 2
     assert report["summary"]["outage"] is True
     assert "outage" in output
@@ -204,12 +124,12 @@ def test_an_outage_changes_nothing(isolated: Path, capsys: pytest.CaptureFixture
 
 
 def test_a_state_from_a_newer_version_is_refused(
-    isolated: Path, capsys: pytest.CaptureFixture[str]
+    nightly_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    state = isolated / "state"
+    state = nightly_root / "state"
     state.mkdir()
     (state / "state.json").write_text('{"format_version": 99}\n')
-    code, _, output = _run(capsys, isolated, "http://127.0.0.1:9")
+    code, _, output = run_check(capsys, nightly_root, "http://127.0.0.1:9")
     assert code == 2
     assert "newer optout-watch" in output
     assert (state / "state.json").read_text() == '{"format_version": 99}\n'

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from optout_watch._cli import main
-from tests.e2e.test_check import NOT_FOUND, OK, _catalogue, _page
 from tests.support.fake_github import FakeGitHub
 from tests.support.loopback import Loopback
+from tests.support.nightly import NOT_FOUND, OK, help_page, write_catalogue
 
 TOKEN = "ghs_cli-T0KEN-never-shown"
 REPO = "octo/guide"
@@ -28,10 +28,10 @@ def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
 
 
 def _two_nights_with_a_broken_form(root: Path) -> Path:
-    _catalogue(root)
+    write_catalogue(root)
     with Loopback() as net:
         server = net.server(default=OK)
-        server.route("/privacy", _page())
+        server.route("/privacy", help_page())
         server.route("/form", NOT_FOUND)
         for _ in range(2):
             code = main(

@@ -35,9 +35,12 @@ from optout_watch.fetching import browser
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.browser import BrowserSettings, Rendered, Renderer, RenderRequest
 from optout_watch.pages.extract import extract_text
-from tests.conftest import platform_yaml, valid_platform
+from tests.support.catalogue import platform_yaml, valid_platform
 from tests.support.loopback import Loopback, Reply
 from tests.support.paths import ROOT
+
+# Starts headless Chromium against hostile pages, some in child processes: seconds each.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 LOOPBACK = AddressPolicy(frozenset({"127.0.0.1"}))

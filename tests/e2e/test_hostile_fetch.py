@@ -28,17 +28,18 @@ from optout_watch.fetching.decode import codec_for_label, decode_html
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
 from optout_watch.fetching.fetch import FetchSettings
 from optout_watch.fetching.judge import judge
-from tests.conftest import platform_yaml, valid_platform
-from tests.e2e.test_check import _page
+from tests.support.catalogue import platform_yaml, valid_platform
+from tests.support.fetcher import fetch
 from tests.support.loopback import Loopback, Reply, Server
-from tests.unit.fetching import test_fetch
+from tests.support.nightly import help_page
+
+# Hostile servers and decompression bombs fetched in child processes: seconds each.
+pytestmark = pytest.mark.slow
 
 #: Far beyond the byte cap: what an attacker's 1,617 bytes of brotli inflate to.
 BOMB_SIZE = 1 << 30
 _MiB = 1 << 20
 # The fetcher tests' loopback fixtures (and no proxy from the environment) and helper.
-net, server, no_proxy = test_fetch.net, test_fetch.server, test_fetch.no_proxy
-fetch = test_fetch.fetch
 
 
 # Charsets
@@ -398,7 +399,7 @@ def test_a_check_with_a_hostile_link_of_each_kind_reports_them_and_goes_on(
     form = b"<title>Form</title><p>Send a request</p>"
     with Loopback() as loopback:
         server = loopback.server()
-        server.route("/privacy", _page())
+        server.route("/privacy", help_page())
         server.route("/form", Reply(200, {"content-type": "text/html"}, form))
         server.route("/source", Reply(200, {"content-type": "text/html"}, form))
         server.route(

@@ -23,11 +23,11 @@ from optout_watch.fetching.remap import Mirror, MirrorMap
 from optout_watch.report.model import LinkReport, Location
 from optout_watch.report.people import ReportView, finding_title
 from optout_watch.severity import Severity
-from tests.conftest import platform_yaml, valid_platform
-from tests.e2e.test_check import OK
+from tests.support.catalogue import platform_yaml, valid_platform
 from tests.support.fake_github import FakeGitHub
 from tests.support.loopback import Loopback, Reply, Request, Server
-from tests.unit.report.test_report_formats import _finding, _report
+from tests.support.nightly import OK
+from tests.support.report_models import make_finding, make_report
 
 TOKEN = "ghs_people-T0KEN"
 REPO = "octo/guide"
@@ -360,10 +360,10 @@ def test_a_soft_404_is_titled_by_what_happened_not_by_its_status(
     status: int, final_url: str, note: str
 ) -> None:
     link = _soft_404(status, final_url)
-    finding = _finding(
+    finding = make_finding(
         "link-broken", Severity.ERROR, 9, "soft 404", platform="linkedin", url=link.url
     )
-    view = ReportView(_report([link], findings=[finding]))
+    view = ReportView(make_report([link], findings=[finding]))
     assert finding_title(finding, view).endswith(f"› Data for generative AI ({note})")
 
 

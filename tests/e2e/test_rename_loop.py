@@ -19,7 +19,7 @@ from optout_watch.alerts.github import GitHubIssue
 from optout_watch.alerts.issues import RepositoryFiles
 from optout_watch.alerts.plan import IssueChange, index_issues, plan_sync
 from optout_watch.alerts.report_view import load_report
-from tests.conftest import NBSP, platform_yaml, valid_platform
+from tests.support.catalogue import NBSP, platform_yaml, valid_platform
 from tests.support.loopback import Loopback, Reply, Server
 from tests.support.paths import ROOT
 

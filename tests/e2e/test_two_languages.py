@@ -15,7 +15,7 @@ from optout_watch.alerts.dashboard import DashboardIssues, dashboard_body
 from optout_watch.alerts.issues import RepositoryFiles, issue_body
 from optout_watch.alerts.languages import language_lag_line
 from optout_watch.alerts.report_view import parse_report
-from tests.conftest import NBSP, platform_yaml, valid_platform
+from tests.support.catalogue import NBSP, platform_yaml, valid_platform
 from tests.support.loopback import Loopback, Reply, Server
 
 PAGE = """<!doctype html><html><head><title>{title}</title></head>

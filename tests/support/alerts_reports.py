@@ -275,3 +275,36 @@ def view(data: dict[str, Any]) -> ReportView:
 def write_report(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+FORM = "https://www.facebook.com/help/contact/6359191084165019"
+
+
+HELP = "https://help.openai.com/en/articles/7730893"
+
+
+LABEL = "Improve the model for everyone"
+
+
+def two_problems() -> dict[str, Any]:
+    """A broken link and a missing label, confirmed; an unconfirmed failure; a changed page."""
+    broken_link, broken = failing_link(FORM)
+    flaky_link, flaky = failing_link("https://x.example/flaky", "link-error", streak=1)
+    return report(
+        findings=[
+            broken,
+            finding("label-missing", platform="openai-chatgpt", url=HELP, label=LABEL, line=31),
+            flaky,
+            finding("page-changed", platform="openai-chatgpt", url=HELP, runs_needed=1, streak=1),
+        ],
+        links=[broken_link, flaky_link, link(HELP, uses=[use("openai-chatgpt", "data-controls")])],
+        pages=[
+            page(
+                HELP,
+                ["openai-chatgpt"],
+                labels=[label(LABEL, "missing", suggestions=[("Improve the model for all", 0.9)])],
+                changed=True,
+                diff="-Improve the model for everyone\n+Improve the model for all\n",
+            )
+        ],
+    )

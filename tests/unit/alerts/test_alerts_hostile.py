@@ -11,10 +11,9 @@ import pytest
 
 from optout_watch.alerts.github import GitHubClient, GitHubError
 from optout_watch.alerts.sync import sync_issues
-from tests.support.alerts_reports import write_report
+from tests.support.alerts_reports import two_problems, write_report
 from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.loopback import Loopback, Reply
-from tests.unit.alerts.test_alerts_sync import two_problems
 
 # 36 characters, as GitHub's tokens are; every piece of six or more must stay hidden.
 TOKEN = "ghs_" + "Q7w2E9r4T1y6U3i8O5p0A7s2D9f4G1h6"

@@ -19,13 +19,13 @@ from optout_watch.alerts.issues import read_markers
 from optout_watch.alerts.sync import sync_issues
 from optout_watch.report.safe_markdown import WORD_JOINER
 from tests.support.alerts_reports import (
+    FORM,
+    LABEL,
     failing_link,
-    finding,
-    label,
     link,
     page,
     report,
-    use,
+    two_problems,
     write_report,
 )
 from tests.support.fake_github import FakeGitHub, Fault, LoggedRequest
@@ -34,9 +34,6 @@ from tests.support.fake_github import FakeGitHub, Fault, LoggedRequest
 TOKEN = "ghs_S3CRET-token-0f9e8d7c6b5a4"
 REPO = "octo/guide"
 NOW = 1_800_000_000.0
-FORM = "https://www.facebook.com/help/contact/6359191084165019"
-HELP = "https://help.openai.com/en/articles/7730893"
-LABEL = "Improve the model for everyone"
 
 
 @pytest.fixture
@@ -92,30 +89,6 @@ def sync(
 
 def writes_since(github: FakeGitHub, start: int) -> list[LoggedRequest]:
     return [request for request in github.requests[start:] if request.is_write]
-
-
-def two_problems() -> dict[str, Any]:
-    """A broken link and a missing label, confirmed; an unconfirmed failure; a changed page."""
-    broken_link, broken = failing_link(FORM)
-    flaky_link, flaky = failing_link("https://x.example/flaky", "link-error", streak=1)
-    return report(
-        findings=[
-            broken,
-            finding("label-missing", platform="openai-chatgpt", url=HELP, label=LABEL, line=31),
-            flaky,
-            finding("page-changed", platform="openai-chatgpt", url=HELP, runs_needed=1, streak=1),
-        ],
-        links=[broken_link, flaky_link, link(HELP, uses=[use("openai-chatgpt", "data-controls")])],
-        pages=[
-            page(
-                HELP,
-                ["openai-chatgpt"],
-                labels=[label(LABEL, "missing", suggestions=[("Improve the model for all", 0.9)])],
-                changed=True,
-                diff="-Improve the model for everyone\n+Improve the model for all\n",
-            )
-        ],
-    )
 
 
 def issue_titled(github: FakeGitHub, prefix: str) -> Any:

@@ -14,6 +14,7 @@ from optout_watch.catalogue.loader import (
     load_document,
     parse_document,
 )
+from tests.support.catalogue import HAZARDS
 
 
 def test_positions_of_values_and_keys() -> None:
@@ -32,45 +33,6 @@ def test_core_schema_keeps_dates_and_yes_no_as_strings() -> None:
 
 def test_byte_order_mark_is_accepted() -> None:
     assert parse_document(b"\xef\xbb\xbfa: 1\n", Path("f")).data == {"a": 1}
-
-
-HAZARDS = [
-    ("syntax", b"a: [1, 2\nb: 3\n", "OW103", Position(2, 2), "YAML syntax error"),
-    ("duplicate key", b"a: 1\nb: 2\na: 3\n", "OW104", Position(3, 1), "duplicate key 'a'"),
-    (
-        "python tag",
-        b"a: !!python/object/apply:os.system ['ls']\n",
-        "OW105",
-        Position(1, 4),
-        "is not allowed",
-    ),
-    ("local tag", b"a: !secret x\n", "OW105", Position(1, 4), "'!secret' is not allowed"),
-    ("alias", b"a: &x [1, 2]\nb: *x\n", "OW106", Position(2, 1), "aliases are not allowed"),
-    (
-        "alias bomb",
-        b"a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nc: &c [*b, *b, *b, *b]\nd: [*c, *c]\n",
-        "OW106",
-        Position(2, 4),
-        "aliases are not allowed",
-    ),
-    ("not utf-8", "a: café\n".encode("latin-1"), "OW101", Position(1, 7), "not UTF-8"),
-    ("control character", b"a: \x00\n", "OW103", Position(1, 4), "U+0000 is not allowed"),
-    ("tab indent", b"a:\n\tb: 1\n", "OW107", Position(2, 1), "tab used for indentation"),
-    ("two documents", b"a: 1\n---\nb: 2\n", "OW103", Position(2, 1), "single document"),
-    ("deep nesting", b"[" * 100 + b"]" * 100, "OW103", Position(1, 66), "nesting deeper"),
-    ("int tag on a word", b"a: !!int true\n", "OW103", Position(1, 4), "!!int needs a whole"),
-    ("int tag on nothing", b"a: !!int ''\n", "OW103", Position(1, 4), "not ''"),
-    ("int tag in YAML 1.1 hex", b"a: !!int 0x1F\n", "OW103", Position(1, 4), "not '0x1F'"),
-    ("float tag on a word", b"a: !!float x\n", "OW103", Position(1, 4), "!!float needs a number"),
-    ("float tag on nan", b"a: [1, !!float .nan]\n", "OW103", Position(1, 8), "not '.nan'"),
-    ("bool tag on maybe", b"a: !!bool maybe\n", "OW103", Position(1, 4), "true or false"),
-    ("bool tag on yes", b"a:\n  b: {c: !!bool yes}\n", "OW103", Position(2, 10), "not 'yes'"),
-    ("bool tag on a line", b'a: !!bool "true\\n"\n', "OW103", Position(1, 4), "!!bool needs"),
-    ("null tag on a word", b"a:\n  - !!null x\n", "OW103", Position(2, 5), "!!null needs"),
-    ("bad timestamp", b"a: !!timestamp 2026-13-45\n", "OW105", Position(1, 4), "'!!timestamp'"),
-    ("odd timestamp", b"- !!timestamp 2026-02-30\n", "OW105", Position(1, 3), "is not allowed"),
-    ("binary", b"a: !!binary '###'\n", "OW105", Position(1, 4), "'!!binary' is not allowed"),
-]
 
 
 @pytest.mark.parametrize(

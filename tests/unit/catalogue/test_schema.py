@@ -16,7 +16,7 @@ from optout_watch.catalogue.models import Platform
 from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, discover, validate_files
 from optout_watch.severity import Severity
-from tests.conftest import WriteFile, valid_platform
+from tests.support.catalogue import WriteFile, valid_platform
 from tests.support.paths import ROOT
 
 COMMITTED = json.loads((ROOT / "schema" / "platform.schema.json").read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ from pathlib import Path
 from optout_watch.catalogue.loader import parse_document
 from optout_watch.catalogue.models import Platform
 from optout_watch.catalogue.targets import CataloguePlatform, collect_targets
-from tests.conftest import platform_yaml, valid_platform
+from tests.support.catalogue import platform_yaml, valid_platform
 
 
 def _platform(data: dict[str, object], name: str) -> CataloguePlatform:

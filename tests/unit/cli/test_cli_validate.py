@@ -11,9 +11,8 @@ import pytest
 from optout_watch._cli import main
 from optout_watch.catalogue.loader import Position
 from optout_watch.schemas import export_schema
-from tests.conftest import WriteFile, valid_platform
+from tests.support.catalogue import HAZARDS, WriteFile, valid_platform
 from tests.support.paths import ROOT
-from tests.unit.catalogue.test_loader import HAZARDS
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -9,25 +9,19 @@ from pathlib import Path
 import pytest
 
 from optout_watch._cli import main
-from tests.conftest import WriteFile, valid_platform
-from tests.e2e.test_check import OK, _catalogue, _page
+from tests.support.catalogue import WriteFile, valid_platform
 from tests.support.loopback import Loopback, Reply
-
-
-@pytest.fixture
-def root(run_folder: Path) -> Path:
-    _catalogue(run_folder)
-    return run_folder
+from tests.support.nightly import OK, help_page
 
 
 def test_confirm_after_0_is_refused_not_silently_2(
-    root: Path, capsys: pytest.CaptureFixture[str]
+    nightly_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["check", "--confirm-after", "0", "--remap", "^https://(.*) http://127.0.0.1:9/"])
     assert code == 2
     err = capsys.readouterr().err
     assert "--confirm-after: expected a whole number of at least 1, got 0" in err
-    assert not (root / "state").exists()
+    assert not (nightly_root / "state").exists()
 
 
 @pytest.mark.parametrize(
@@ -41,7 +35,7 @@ def test_confirm_after_0_is_refused_not_silently_2(
     ],
 )
 def test_every_command_line_value_is_range_checked(
-    root: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, fragment: str
+    nightly_root: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, fragment: str
 ) -> None:
     command = "check" if option == "--blocked-after" else "probe"
     assert main([command, option, value]) == 2
@@ -77,12 +71,12 @@ def test_a_catalogue_without_urls_to_watch_has_nothing_to_check(
 
 
 def test_skipped_files_are_named_on_stderr_and_in_the_report(
-    root: Path, capsys: pytest.CaptureFixture[str]
+    nightly_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (root / "catalogue" / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    (nightly_root / "catalogue" / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     with Loopback() as net:
         server = net.server(default=OK)
-        server.route("/privacy", _page())
+        server.route("/privacy", help_page())
         code = main(
             [
                 "probe", "--retries", "0", "--format", "json", "-o", "probe.json",
@@ -91,19 +85,19 @@ def test_skipped_files_are_named_on_stderr_and_in_the_report(
         )  # fmt: skip
     assert code == 0
     assert "catalogue/broken.yaml: not checked, the file is invalid" in capsys.readouterr().err
-    report = json.loads((root / "probe.json").read_text())
+    report = json.loads((nightly_root / "probe.json").read_text())
     assert report["skipped_files"] == ["catalogue/broken.yaml"]
     assert report["summary"]["links"] == 4
     assert [p["service"] for p in report["platforms"]] == ["Chat"]
 
 
 def test_a_redirect_to_a_loopback_address_no_rule_names_is_refused_unfetched(
-    root: Path, capsys: pytest.CaptureFixture[str]
+    nightly_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Loopback() as net:
         mirror = net.server("127.0.0.1", default=OK)
         hidden = net.server("127.0.0.3", default=OK)  # stands for 169.254.169.254
-        mirror.route("/privacy", _page())
+        mirror.route("/privacy", help_page())
         mirror.route("/form", Reply(302, {"location": hidden.url("/latest/meta-data/")}))
         code = main(
             [
@@ -112,7 +106,7 @@ def test_a_redirect_to_a_loopback_address_no_rule_names_is_refused_unfetched(
             ]
         )  # fmt: skip
     assert hidden.requests == []  # never fetched
-    report = json.loads((root / "probe.json").read_text())
+    report = json.loads((nightly_root / "probe.json").read_text())
     (form,) = [link for link in report["links"] if link["url"].endswith("/form")]
     assert form["outcome"] == "broken"
     assert (
@@ -123,12 +117,12 @@ def test_a_redirect_to_a_loopback_address_no_rule_names_is_refused_unfetched(
 
 
 def test_a_host_a_rule_names_may_be_non_public(
-    root: Path, capsys: pytest.CaptureFixture[str]
+    nightly_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Loopback() as net:
         mirror = net.server("127.0.0.1", default=OK)
         other = net.server("127.0.0.3", default=OK)
-        mirror.route("/privacy", _page())
+        mirror.route("/privacy", help_page())
         mirror.route("/form", Reply(302, {"location": other.url("/form")}))
         code = main(
             [

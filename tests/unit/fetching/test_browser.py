@@ -29,8 +29,11 @@ from optout_watch.lint.rules import RuleSettings
 from optout_watch.lint.runner import Selection, validate_files
 from optout_watch.pages.extract import SelectorMatchedNothing, extract_text
 from optout_watch.settings import DEFAULTS, ConfigError, load_settings
-from tests.conftest import WriteFile, platform_yaml, valid_platform
+from tests.support.catalogue import WriteFile, platform_yaml, valid_platform
 from tests.support.loopback import Loopback, Reply, Server
+
+# Starts headless Chromium: left out of the quick loop (`-m "not browser"`).
+pytestmark = pytest.mark.browser
 
 LABELS = ["Data Controls", "Improve the model for everyone"]
 HTML = {"content-type": "text/html; charset=utf-8"}

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import random
 import socket
-import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import brotli  # type: ignore[import-untyped]
@@ -17,115 +14,17 @@ import httpcore
 import httpx
 import pytest
 
-from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.failures import FetchErrorKind, Outcome
 from optout_watch.fetching.fetch import (
-    Fetcher,
     FetchRequest,
-    FetchResult,
     FetchSettings,
     Validators,
 )
 from optout_watch.fetching.judge import Verdict, judge
+from tests.support.fetcher import QUICK, FakeTime, fetch, fetch_all, make_fetcher
 from tests.support.loopback import Loopback, Reply, Request, Server, unused_port
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-QUICK = FetchSettings(timeout=2.0, deadline=10.0)
-#: The servers of these tests all live on loopback addresses.
-ANYWHERE = AddressPolicy(any_address=True)
-EPOCH = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class FakeTime:
-    """Sleeps that return at once and advance a clock: real time plus all the fake sleeps, or,
-    `frozen`, the fake sleeps alone (for exact waits, however slow the machine)."""
-
-    def __init__(self, *, frozen: bool = False) -> None:
-        self.sleeps: list[float] = []
-        self.offset = 0.0
-        self.frozen = frozen
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.offset += seconds
-        await asyncio.sleep(0)
-
-    def clock(self) -> float:
-        return self.offset if self.frozen else time.monotonic() + self.offset
-
-    def now(self) -> datetime:
-        return EPOCH + timedelta(seconds=self.offset)
-
-
-def make_fetcher(
-    settings: FetchSettings = QUICK,
-    fake: FakeTime | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> Fetcher:
-    fake = fake or FakeTime()
-    return Fetcher(
-        settings,
-        address_policy=ANYWHERE,
-        transport=transport,
-        sleep=fake.sleep,
-        clock=fake.clock,
-        now=fake.now,
-        rng=random.Random(7),
-    )
-
-
-def fetch(
-    request: FetchRequest | str,
-    settings: FetchSettings = QUICK,
-    fake: FakeTime | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> FetchResult:
-    if isinstance(request, str):
-        request = FetchRequest(request)
-
-    async def run() -> FetchResult:
-        async with make_fetcher(settings, fake, transport) as fetcher:
-            return await fetcher.fetch(request)
-
-    return asyncio.run(run())
-
-
-def fetch_all(
-    urls: list[str],
-    settings: FetchSettings = QUICK,
-    fake: FakeTime | None = None,
-    on_result: Callable[[FetchResult], None] | None = None,
-) -> list[FetchResult]:
-    async def run() -> list[FetchResult]:
-        async with make_fetcher(settings, fake) as fetcher:
-            return await fetcher.fetch_all([FetchRequest(url) for url in urls], on_result)
-
-    return asyncio.run(run())
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A proxy from the environment would take loopback requests elsewhere."""
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def net() -> Iterator[Loopback]:
-    with Loopback() as loopback:
-        yield loopback
-
-
-@pytest.fixture
-def server(net: Loopback) -> Server:
-    return net.server()
 
 
 def page(title: str, heading: str = "Settings") -> bytes:

@@ -18,18 +18,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from optout_watch.guide.render import search_key
-from tests.unit.guide.test_render import _platforms
-from tests.unit.guide.test_render_browser import (  # noqa: F401 (fixtures)
-    DESKTOP,
-    PHONE,
-    Guarded,
-    browser,
-    origin,
-    screenshots,
-    site,
-)
+from tests.support.guide import committed_platforms
+from tests.support.guide_browser import DESKTOP, PHONE, Guarded
 
-PLATFORMS = sorted(_platforms(), key=lambda p: (p.service.casefold(), p.id))
+# Starts headless Chromium: left out of the quick loop (`-m "not browser"`).
+pytestmark = pytest.mark.browser
+
+PLATFORMS = sorted(committed_platforms(), key=lambda p: (p.service.casefold(), p.id))
 PAGES = [f"{lang}/{p.id}.html" for lang in ("fr", "en") for p in PLATFORMS]
 ALL_PAGES = ["index.html", "fr/index.html", "en/index.html", *PAGES]
 

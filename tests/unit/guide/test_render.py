@@ -3,7 +3,6 @@ catalogue and from crafted ones. What a browser does with the site is `test_rend
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import re
@@ -15,7 +14,6 @@ import pytest
 from markdown_it import MarkdownIt
 
 from optout_watch._cli import main
-from optout_watch.catalogue.models import Platform
 from optout_watch.guide.render import (
     MANIFEST,
     read_manifest,
@@ -29,21 +27,12 @@ from optout_watch.guide.words import (
     CNIL_RESERVATION,
     CNIL_RESERVATION_EN,
 )
-from optout_watch.lint.rules import RuleSettings
-from optout_watch.lint.runner import Selection, discover, validate_files
-from tests.conftest import NBSP, WriteFile, valid_platform
 from tests.support import alerts_reports as reports
+from tests.support.catalogue import NBSP, WriteFile, valid_platform
+from tests.support.guide import CATALOGUE, FAQ, committed_platforms, faq_page_with_a_missing_label
 from tests.support.paths import ROOT
 
-CATALOGUE = ROOT / "catalogue"
 HOSTILE = "<script>alert('x')</script> & \"quoted\" <b>bold</b> ' &amp;"
-
-
-def _platforms(folder: Path = CATALOGUE) -> list[Platform]:
-    result = validate_files(
-        discover([folder]), selection=Selection(), settings=RuleSettings(today=dt.date(2026, 12, 1))
-    )
-    return [item.platform for item in result.platforms]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -96,7 +85,7 @@ def site(tmp_path: Path, capsys: pytest.CaptureFixture[str], run_folder: Path) -
 
 
 def test_every_platform_and_procedure_appears_in_both_languages(site: Path) -> None:
-    platforms = _platforms()
+    platforms = committed_platforms()
     assert len(platforms) >= 10
     for lang in ("fr", "en"):
         index = parse(site / lang / "index.html")
@@ -145,7 +134,7 @@ def test_the_language_switch_leads_to_the_same_page_in_the_other_language(site: 
 
 
 def test_links_are_the_catalogues_and_nothing_is_loaded_from_elsewhere(site: Path) -> None:
-    platforms = {p.id: p for p in _platforms()}
+    platforms = {p.id: p for p in committed_platforms()}
     further = {url for url, _ in CNIL_FURTHER_READING}
     for page_path in sorted(site.glob("*/*.html")):
         page = parse(page_path)
@@ -205,7 +194,7 @@ def test_every_page_is_a_page_for_people(site: Path) -> None:
 def test_the_index_carries_what_the_filters_need(site: Path) -> None:
     page = parse(site / "en" / "index.html")
     items = {a["data-search"]: a for a in page.all("li") if "data-search" in a}
-    assert len(items) == len(_platforms())
+    assert len(items) == len(committed_platforms())
     chatgpt = next(a for key, a in items.items() if "chatgpt" in (key or ""))
     assert chatgpt["data-channels"] == "settings"
     assert chatgpt["data-surfaces"] == "web android ios"
@@ -330,7 +319,7 @@ def test_markdown_guides_hold_every_platform_procedure_and_link(
             html.unescape(re.sub(r"<[^>]+>", "", re.sub(r" <sub>.*?</sub>", "", rendered)))
         )
         hrefs = set(re.findall(r'href="([^"]+)"', rendered))
-        for platform in _platforms():
+        for platform in committed_platforms():
             assert f'<a id="{platform.id}"></a>' in rendered
             assert f"#{platform.id}" in hrefs
             for procedure in platform.procedures:
@@ -395,24 +384,7 @@ def test_an_unreadable_report_is_a_usage_error(
 
 # --- freshness from a report ----------------------------------------------------------------
 
-FAQ = "https://help.openai.com/en/articles/7730893-data-controls-faq"
 FAQ_FR = "https://help.openai.com/fr-fr/articles/7730893-data-controls-faq"
-
-
-def faq_page_with_a_missing_label() -> dict[str, Any]:
-    """ChatGPT's watched page in a report: one label present, one gone with a suggestion."""
-    return reports.page(
-        FAQ,
-        ("openai-chatgpt",),
-        labels=[
-            reports.label("Data Controls"),
-            reports.label(
-                "Improve the model for everyone",
-                "missing",
-                suggestions=[("Improve the model for everyone (beta)", 0.9)],
-            ),
-        ],
-    )
 
 
 def _freshness(page_path: Path) -> list[str]:
@@ -425,7 +397,7 @@ def _freshness(page_path: Path) -> list[str]:
 def test_a_report_gives_each_procedure_its_freshness(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], run_folder: Path
 ) -> None:
-    platforms = {p.id: p for p in _platforms()}
+    platforms = {p.id: p for p in committed_platforms()}
     meta_url = next(link.url for link in platforms["meta-ai"].links if link.id == "privacy-help")
     data = reports.report(
         links=[
@@ -582,7 +554,7 @@ def test_the_static_files_are_package_data() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     for pattern in ("guide/templates/*.html.j2", "guide/static/*.css", "guide/static/*.js"):
         assert pattern in pyproject
-    files = render_site(_platforms()[:1], None, ("fr",))
+    files = render_site(committed_platforms()[:1], None, ("fr",))
     assert {"static/guide.css", "static/guide.js", "index.html", "fr/index.html"} <= set(files)
     json.dumps(files)  # plain text throughout
 
@@ -611,7 +583,7 @@ def test_the_files_written_are_the_renders_and_a_manifest_of_them(
             "-o", str(out),
         )  # fmt: skip
         assert code == 0, err
-        expected = render(_platforms())
+        expected = render(committed_platforms())
         assert _files(out) == {*expected, MANIFEST}
         for relative, text in expected.items():
             assert (out / relative).read_bytes() == text.encode("utf-8"), relative

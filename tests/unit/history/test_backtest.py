@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from optout_watch._cli import main
-from tests.conftest import WriteFile, valid_platform
+from tests.support.catalogue import WriteFile, valid_platform
 from tests.support.fake_archive import FakeArchive
 from tests.support.loopback import Loopback
 

@@ -13,7 +13,7 @@ import pytest
 from optout_watch.catalogue.coverage import coverage_line
 from optout_watch.lint.rules import RULES, RULES_BY_CODE, RuleSettings
 from optout_watch.lint.runner import Selection, validate_files
-from tests.conftest import NBSP, SCHEMA_COMMENT, WriteFile, platform_yaml, valid_platform
+from tests.support.catalogue import NBSP, SCHEMA_COMMENT, WriteFile, platform_yaml, valid_platform
 
 TODAY = dt.date(2026, 11, 28)
 Mutation = Callable[[dict[str, Any]], None]

@@ -3,11 +3,9 @@ and the quoting that keeps text from web pages from acting in the Markdown GitHu
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -28,14 +26,11 @@ from optout_watch.report.formats import (
     step_summary,
 )
 from optout_watch.report.model import (
-    Finding,
     LabelReport,
     LinkReport,
     Location,
     PageReport,
-    PlatformInfo,
     Report,
-    Summary,
 )
 from optout_watch.report.safe_markdown import (
     WORD_JOINER,
@@ -47,6 +42,15 @@ from optout_watch.report.safe_markdown import (
     one_line,
 )
 from optout_watch.severity import Severity
+from tests.support.report_models import (
+    CHAT,
+    MAIL,
+    SERVICES,
+    STARTED,
+    catalogue_file,
+    make_finding,
+    make_report,
+)
 
 # CommonMark with GitHub's tables and strikethrough, raw HTML let through: any HTML that slips
 # past the quoting shows up as a tag.
@@ -205,8 +209,6 @@ def test_an_autolink_shows_exactly_where_it_leads() -> None:
 
 # --- report fixtures -------------------------------------------------------------------------
 
-STARTED, FINISHED = "2025-05-03T02:00:00Z", "2025-05-03T02:01:30Z"
-CHAT, MAIL = "example-chat", "example-mail"
 HELP_URL = "https://help.example.org/privacy"
 FORM_URL = "https://help.example.org/form"
 WALL_URL = "https://help.example.org/wall"
@@ -215,16 +217,11 @@ NEW_URL = "https://help.example.org/settings/privacy"
 MAIL_URL = "https://mail.example.com/help/ai"
 
 
-def _file(platform: str) -> str:
-    return f"catalogue/{platform}.yaml"
-
-
 def _use(platform: str, line: int, entry: str = "help") -> Location:
     kind = "source" if entry == "source" else "help"
-    return Location(platform=platform, file=_file(platform), line=line, entry=entry, kind=kind)
-
-
-SERVICES = {CHAT: "Example Chat", MAIL: "Example Mail"}
+    return Location(
+        platform=platform, file=catalogue_file(platform), line=line, entry=entry, kind=kind
+    )
 
 
 def _link(
@@ -255,7 +252,7 @@ def _label(
     text: str, state: str = "present", line: int = 30, *suggestions: Suggestion
 ) -> LabelReport:
     return LabelReport(
-        label=text, state=state, suggestions=list(suggestions), file=_file(CHAT), line=line
+        label=text, state=state, suggestions=list(suggestions), file=catalogue_file(CHAT), line=line
     )
 
 
@@ -265,7 +262,7 @@ def _page(
     return PageReport(
         url=url,
         platforms=[platform],
-        file=_file(platform),
+        file=catalogue_file(platform),
         line=line,
         checked=True,
         error=None,
@@ -276,77 +273,8 @@ def _page(
     )
 
 
-def _finding(
-    code: str,
-    severity: Severity,
-    line: int,
-    message: str,
-    *,
-    platform: str = CHAT,
-    url: str | None = None,
-    label: str | None = None,
-    evidence: dict[str, str | int | float | list[str] | None] | None = None,
-    streak: int = 2,
-) -> Finding:
-    identity = "\x1f".join((code, url or "", label or "")).encode()
-    return Finding(
-        code=code,
-        severity=severity,
-        platform=platform,
-        file=_file(platform),
-        line=line,
-        url=url,
-        label=label,
-        message=message,
-        evidence=evidence or {},
-        fingerprint=hashlib.sha256(identity).hexdigest()[:16],
-        streak=streak,
-        runs_needed=2,
-        confirmed=streak >= 2,
-    )
-
-
-def _report(
-    links: Sequence[LinkReport],
-    pages: Sequence[PageReport] = (),
-    findings: Sequence[Finding] = (),
-    validation: Sequence[Diagnostic] = (),
-    *,
-    outage: bool = False,
-) -> Report:
-    errors = sum(f.confirmed and f.severity is Severity.ERROR for f in findings)
-    return Report(
-        generator="optout-watch 0.1.0",
-        started_at=STARTED,
-        finished_at=FINISHED,
-        summary=Summary(
-            links=len(links),
-            outcomes=dict(Counter(link.outcome for link in links)),
-            pages=len(pages),
-            pages_changed=sum(page.changed for page in pages),
-            labels=dict(Counter(label.state for page in pages for label in page.labels)),
-            findings=len(findings),
-            confirmed_errors=errors,
-            confirmed_warnings=sum(
-                f.confirmed and f.severity is Severity.WARNING for f in findings
-            ),
-            outage=outage,
-            exit_code=2 if outage else int(errors > 0),
-        ),
-        platforms=[
-            PlatformInfo(id=pid, provider="Example", service=name, file=_file(pid))
-            for pid, name in SERVICES.items()
-        ],
-        skipped_files=[],
-        validation=list(validation),
-        links=list(links),
-        pages=list(pages),
-        findings=list(findings),
-    )
-
-
 def healthy() -> Report:
-    return _report(
+    return make_report(
         [
             _link(HELP_URL, _use(CHAT, 25)),
             _link(FORM_URL, _use(CHAT, 40, "form"), _use(CHAT, 44, "form")),
@@ -368,7 +296,7 @@ SUGGESTIONS = (
 
 def broken_and_missing() -> Report:
     """A 404 seen for the second night (confirmed) and a label gone since last night."""
-    return _report(
+    return make_report(
         [
             _link(HELP_URL, _use(CHAT, 25)),
             _link(
@@ -386,7 +314,7 @@ def broken_and_missing() -> Report:
             _page(MAIL_URL, MAIL, _label("Smart features", "never_seen", 22)),
         ],
         [
-            _finding(
+            make_finding(
                 "label-missing",
                 Severity.ERROR,
                 31,
@@ -397,7 +325,7 @@ def broken_and_missing() -> Report:
                 evidence={"suggestions": [f"{s.text} ({s.score:.2f})" for s in SUGGESTIONS]},
                 streak=1,
             ),
-            _finding(
+            make_finding(
                 "link-broken",
                 Severity.ERROR,
                 40,
@@ -411,7 +339,7 @@ def broken_and_missing() -> Report:
                     "new_url": None,
                     "attempts": 1,
                     "redirects": [],
-                    "used_by": [f"{_file(CHAT)}:40 (form)"],
+                    "used_by": [f"{catalogue_file(CHAT)}:40 (form)"],
                 },
             ),
         ],
@@ -423,7 +351,7 @@ def blocked_and_moved() -> Report:
         Hop(url=OLD_URL, status=301, location=f"{OLD_URL}/"),
         Hop(url=f"{OLD_URL}/", status=308, location=NEW_URL),
     ]
-    return _report(
+    return make_report(
         [
             _link(
                 WALL_URL,
@@ -443,7 +371,7 @@ def blocked_and_moved() -> Report:
             ),
         ],
         findings=[
-            _finding(
+            make_finding(
                 "link-moved",
                 Severity.WARNING,
                 18,
@@ -456,7 +384,7 @@ def blocked_and_moved() -> Report:
                     "redirects": [f"{h.status} {h.url} → {h.location}" for h in hops],
                 },
             ),
-            _finding(
+            make_finding(
                 "link-blocked",
                 Severity.WARNING,
                 50,
@@ -480,11 +408,11 @@ DIFF = """\
 
 
 def changed_page(diff: str = DIFF) -> Report:
-    return _report(
+    return make_report(
         [_link(HELP_URL, _use(CHAT, 25))],
         [_page(HELP_URL, CHAT, _label("Privacy"), diff=diff)],
         [
-            _finding(
+            make_finding(
                 "page-changed",
                 Severity.INFO,
                 25,
@@ -504,9 +432,11 @@ def outage() -> Report:
         for n, url in enumerate((HELP_URL, FORM_URL, WALL_URL))
     ]
     findings = [
-        _finding("link-error", Severity.ERROR, 25, f"{HELP_URL}: connection refused", url=HELP_URL)
+        make_finding(
+            "link-error", Severity.ERROR, 25, f"{HELP_URL}: connection refused", url=HELP_URL
+        )
     ]
-    return _report(links, findings=findings, outage=True)
+    return make_report(links, findings=findings, outage=True)
 
 
 EVIL = "@octocat #1 GH-2 owner/repo#3 [x](https://evil.example) ![i](https://evil.example/i)"
@@ -520,7 +450,7 @@ def hostile() -> Report:
     page = PageReport(
         url=HELP_URL,
         platforms=[CHAT],
-        file=_file(CHAT),
+        file=catalogue_file(CHAT),
         line=25,
         checked=True,
         error=None,
@@ -530,7 +460,7 @@ def hostile() -> Report:
         labels=[_label("Privacy", "missing", 31, Suggestion(text=evil_label, score=0.9))],
     )
     reason = f"page says not found: “{EVIL} {EVIL_HTML}”"
-    return _report(
+    return make_report(
         [
             _link(
                 FORM_URL,
@@ -542,7 +472,7 @@ def hostile() -> Report:
         ],
         [page],
         [
-            _finding(
+            make_finding(
                 "link-broken",
                 Severity.ERROR,
                 40,
@@ -555,7 +485,7 @@ def hostile() -> Report:
                     "redirects": [f"302 {FORM_URL} → https://evil.example/{EVIL}"],
                 },
             ),
-            _finding(
+            make_finding(
                 "label-missing",
                 Severity.ERROR,
                 31,
@@ -567,7 +497,7 @@ def hostile() -> Report:
         ],
         [
             Diagnostic(
-                path=_file(CHAT),
+                path=catalogue_file(CHAT),
                 line=7,
                 column=3,
                 code="OW102",
@@ -733,7 +663,7 @@ def test_hostile_page_text_cannot_act_in_the_markdown() -> None:
 def test_a_source_every_platform_cites_is_one_finding_listing_them() -> None:
     guide = "https://www.cnil.fr/fr/guide"
     moved = "https://www.cnil.fr/fr/guide-ia"
-    report = _report(
+    report = make_report(
         [
             _link(
                 guide, _use(CHAT, 9, "source"), _use(MAIL, 9, "source"), outcome="redirected",
@@ -741,7 +671,7 @@ def test_a_source_every_platform_cites_is_one_finding_listing_them() -> None:
             )
         ],
         findings=[
-            _finding("link-moved", Severity.WARNING, 9, f"{guide}: moved", url=guide,
+            make_finding("link-moved", Severity.WARNING, 9, f"{guide}: moved", url=guide,
                      evidence={"status": 200, "new_url": moved})
         ],
     )  # fmt: skip
@@ -759,11 +689,11 @@ def test_with_remap_the_markdown_says_so_and_never_names_the_mirror() -> None:
         OLD_URL, _use(CHAT, 12), outcome="redirected", reason=f"moved permanently to {NEW_URL}",
         new_url=NEW_URL, redirects=[Hop(url=OLD_URL, status=301, location=NEW_URL)],
     ).model_copy(update={"fetched_url": f"{mirror}/old-settings"})  # fmt: skip
-    finding = _finding(
+    finding = make_finding(
         "link-moved", Severity.WARNING, 12, "moved", url=OLD_URL,
         evidence={"redirects": [f"301 {OLD_URL} → {NEW_URL}"]},
     )  # fmt: skip
-    markdown = REPORT_FORMATS["markdown"].render(_report([link], findings=[finding]))
+    markdown = REPORT_FORMATS["markdown"].render(make_report([link], findings=[finding]))
     assert mirror not in markdown
     assert (
         "1 link fetched elsewhere through `--remap`; the addresses below are the catalogue's."

@@ -22,19 +22,13 @@ from optout_watch.run.probe import Probed
 from optout_watch.run.watch import watch_page
 from optout_watch.storage.snapshots import Snapshot, SnapshotMeta, SnapshotStore, text_sha256
 from optout_watch.storage.state import STATE_FORMAT_VERSION, load_state
-from tests.conftest import platform_yaml
-from tests.e2e.test_check import _catalogue, _page, _run
+from tests.support.catalogue import platform_yaml
 from tests.support.loopback import Loopback, Reply
+from tests.support.nightly import help_page, run_check
 
 OLD = "1+selectolax-0.0.0"
 PAGE_URL = "https://help.example.org/privacy"
 ETAG = {"etag": '"v1"', "content-type": "text/html; charset=utf-8"}
-
-
-@pytest.fixture
-def isolated(run_folder: Path) -> Path:
-    _catalogue(run_folder)
-    return run_folder
 
 
 def _old_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,25 +68,25 @@ def _serve(server: Any, page: Reply) -> None:
 
 
 def test_an_upgraded_extractor_rebaselines_then_the_next_run_compares(
-    isolated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    nightly_root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Loopback() as net:
         server = net.server("127.0.0.1")
         url = server.base_url
-        page = Reply(200, ETAG, _page().body)
+        page = Reply(200, ETAG, help_page().body)
         _serve(server, page)
 
         # The old extractor takes the baseline.
         with monkeypatch.context() as patch:
             _old_extractor(patch)
-            code, report, _ = _run(capsys, isolated, url)
+            code, report, _ = run_check(capsys, nightly_root, url)
         assert code == 0
         assert _codes(report) == []
-        assert load_state(isolated / "state").extractor == OLD
-        assert "Text the old extractor kept" in _snapshot_text(isolated)
+        assert load_state(nightly_root / "state").extractor == OLD
+        assert "Text the old extractor kept" in _snapshot_text(nightly_root)
 
         # The upgraded one reads the same page differently: re-baselined, nothing changed.
-        code, report, output = _run(capsys, isolated, url)
+        code, report, output = run_check(capsys, nightly_root, url)
         assert code == 0
         assert "page-changed" not in _codes(report)
         assert report["pages"][0]["changed"] is False
@@ -104,22 +98,22 @@ def test_an_upgraded_extractor_rebaselines_then_the_next_run_compares(
         # Fetched whole despite the known validators: a 304 would keep the old text.
         page_requests = [r for r in server.requests if r.target == "/privacy"]
         assert "if-none-match" not in page_requests[-1].headers
-        assert "Text the old extractor kept" not in _snapshot_text(isolated)
-        state = load_state(isolated / "state")
+        assert "Text the old extractor kept" not in _snapshot_text(nightly_root)
+        state = load_state(nightly_root / "state")
         assert state.extractor == extract.EXTRACTOR_VERSION
         assert state.format_version == STATE_FORMAT_VERSION
 
         # Same extractor, unchanged page: asked conditionally again, nothing to say.
-        code, report, output = _run(capsys, isolated, url)
+        code, report, output = run_check(capsys, nightly_root, url)
         page_requests = [r for r in server.requests if r.target == "/privacy"]
         assert page_requests[-1].headers.get("if-none-match") == '"v1"'
         assert _codes(report) == []
         assert "extractor changed" not in output
 
         # Same extractor, a real change: reported as before.
-        changed = _page(label="Improve the model for all users").body
+        changed = help_page(label="Improve the model for all users").body
         _serve(server, Reply(200, {**ETAG, "etag": '"v2"'}, changed))
-        code, report, output = _run(capsys, isolated, url)
+        code, report, output = run_check(capsys, nightly_root, url)
         assert "page-changed" in _codes(report)
         assert "label-missing" in _codes(report)
         assert report["pages"][0]["changed"] is True
@@ -127,57 +121,57 @@ def test_an_upgraded_extractor_rebaselines_then_the_next_run_compares(
 
 
 def test_a_state_without_an_extractor_and_with_snapshots_is_rebaselined(
-    isolated: Path, capsys: pytest.CaptureFixture[str]
+    nightly_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A state written before the extractor was recorded (format 1): its version is unknown."""
     with Loopback() as net:
         server = net.server("127.0.0.1")
-        _serve(server, Reply(200, ETAG, _page().body))
-        assert _run(capsys, isolated, server.base_url)[0] == 0
-        state_file = isolated / "state" / "state.json"
+        _serve(server, Reply(200, ETAG, help_page().body))
+        assert run_check(capsys, nightly_root, server.base_url)[0] == 0
+        state_file = nightly_root / "state" / "state.json"
         raw = json.loads(state_file.read_text())
         del raw["extractor"]
         raw["format_version"] = 1
         state_file.write_text(json.dumps(raw))
-        text_file = SnapshotStore(isolated / "state" / "snapshots").path_for(PAGE_URL)
+        text_file = SnapshotStore(nightly_root / "state" / "snapshots").path_for(PAGE_URL)
         text_file.write_text(text_file.read_text() + "Text the old extractor kept\n")
 
-        code, report, output = _run(capsys, isolated, server.base_url)
+        code, report, output = run_check(capsys, nightly_root, server.base_url)
     assert code == 0
     assert "page-changed" not in _codes(report)
     assert f"the extractor changed (unknown → {extract.EXTRACTOR_VERSION})" in output
-    assert "Text the old extractor kept" not in _snapshot_text(isolated)
-    assert load_state(isolated / "state").extractor == extract.EXTRACTOR_VERSION
+    assert "Text the old extractor kept" not in _snapshot_text(nightly_root)
+    assert load_state(nightly_root / "state").extractor == extract.EXTRACTOR_VERSION
 
 
 def test_a_first_run_records_the_extractor_without_rebaselining(
-    isolated: Path, capsys: pytest.CaptureFixture[str]
+    nightly_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Loopback() as net:
         server = net.server("127.0.0.1")
-        _serve(server, Reply(200, ETAG, _page().body))
-        code, _, output = _run(capsys, isolated, server.base_url)
+        _serve(server, Reply(200, ETAG, help_page().body))
+        code, _, output = run_check(capsys, nightly_root, server.base_url)
     assert code == 0
     assert "extractor changed" not in output
-    assert load_state(isolated / "state").extractor == extract.EXTRACTOR_VERSION
+    assert load_state(nightly_root / "state").extractor == extract.EXTRACTOR_VERSION
 
 
 def test_a_page_unread_while_rebaselining_is_named(
-    isolated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    nightly_root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Loopback() as net:
         server = net.server("127.0.0.1")
-        _serve(server, Reply(200, ETAG, _page().body))
+        _serve(server, Reply(200, ETAG, help_page().body))
         with monkeypatch.context() as patch:
             _old_extractor(patch)
-            _run(capsys, isolated, server.base_url)
+            run_check(capsys, nightly_root, server.base_url)
         server.route("/privacy", Reply(500, {"content-type": "text/html"}, b"oops"))
-        _, report, output = _run(capsys, isolated, server.base_url)
+        _, report, output = run_check(capsys, nightly_root, server.base_url)
     assert "page-changed" not in _codes(report)
     assert "snapshots re-baselined" in output
     assert "1 watched page could not be read and keeps the old extractor's snapshot" in output
     assert PAGE_URL in output
-    assert "Text the old extractor kept" in _snapshot_text(isolated)  # the last good one
+    assert "Text the old extractor kept" in _snapshot_text(nightly_root)  # the last good one
 
 
 WALL_URL = "https://help.example.org/wall"
@@ -203,60 +197,60 @@ def _snapshot_of(root: Path, url: str) -> Snapshot:
 
 @pytest.mark.parametrize("recorded", [True, False], ids=["per-snapshot", "state-only"])
 def test_a_page_unread_on_the_night_of_the_upgrade_is_rebaselined_when_next_read(
-    isolated: Path,
+    nightly_root: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     recorded: bool,
 ) -> None:
     """`state-only`: the snapshots were written before they recorded their extractor, and
     have the state's."""
-    _watch_the_wall_too(isolated)
+    _watch_the_wall_too(nightly_root)
     with Loopback() as net:
         server = net.server("127.0.0.1")
-        _serve(server, Reply(200, ETAG, _page().body))
-        server.route("/wall", _page())
+        _serve(server, Reply(200, ETAG, help_page().body))
+        server.route("/wall", help_page())
 
         # Night 1: the old extractor reads both pages.
         with monkeypatch.context() as patch:
             _old_extractor(patch)
-            code, report, _ = _run(capsys, isolated, server.base_url)
+            code, report, _ = run_check(capsys, nightly_root, server.base_url)
         assert (code, _codes(report)) == (0, [])
         for url in (PAGE_URL, WALL_URL):
-            assert _snapshot_of(isolated, url).meta.extractor == OLD
+            assert _snapshot_of(nightly_root, url).meta.extractor == OLD
             if not recorded:
-                meta = json.loads(_meta_path(isolated, url).read_text())
+                meta = json.loads(_meta_path(nightly_root, url).read_text())
                 del meta["extractor"]
-                _meta_path(isolated, url).write_text(json.dumps(meta))
-                assert _snapshot_of(isolated, url).meta.extractor is None
+                _meta_path(nightly_root, url).write_text(json.dumps(meta))
+                assert _snapshot_of(nightly_root, url).meta.extractor is None
 
         # Night 2: the new extractor reads the first page; the second fails.
         server.route("/wall", Reply(500, {"content-type": "text/html"}, b"oops"))
-        _, report, output = _run(capsys, isolated, server.base_url)
+        _, report, output = run_check(capsys, nightly_root, server.base_url)
         assert "page-changed" not in _codes(report)
         assert f"the extractor changed ({OLD} → {extract.EXTRACTOR_VERSION})" in output
         assert f"keeps the old extractor's snapshot, re-baselined when read: {WALL_URL}" in output
-        assert _snapshot_of(isolated, PAGE_URL).meta.extractor == extract.EXTRACTOR_VERSION
-        wall = _snapshot_of(isolated, WALL_URL)
+        assert _snapshot_of(nightly_root, PAGE_URL).meta.extractor == extract.EXTRACTOR_VERSION
+        wall = _snapshot_of(nightly_root, WALL_URL)
         assert "Text the old extractor kept" in wall.text  # the last good snapshot, kept
         assert wall.meta.extractor == (OLD if recorded else None)
         # The state's extractor stays that of the snapshots that record none, while one is left.
         expected = extract.EXTRACTOR_VERSION if recorded else OLD
-        assert load_state(isolated / "state").extractor == expected
+        assert load_state(nightly_root / "state").extractor == expected
 
         # Night 3: both read. The first is compared, the second re-baselined: neither changed.
-        server.route("/wall", _page())
-        _, report, output = _run(capsys, isolated, server.base_url)
+        server.route("/wall", help_page())
+        _, report, output = run_check(capsys, nightly_root, server.base_url)
         assert "page-changed" not in _codes(report)
         assert [page["changed"] for page in report["pages"]] == [False, False]
         assert f"the extractor changed ({OLD} → {extract.EXTRACTOR_VERSION})" in output
         assert "could not be read" not in output
-        wall = _snapshot_of(isolated, WALL_URL)
+        wall = _snapshot_of(nightly_root, WALL_URL)
         assert "Text the old extractor kept" not in wall.text
         assert wall.meta.extractor == extract.EXTRACTOR_VERSION
-        assert load_state(isolated / "state").extractor == extract.EXTRACTOR_VERSION
+        assert load_state(nightly_root / "state").extractor == extract.EXTRACTOR_VERSION
 
         # Night 4: nothing left to re-baseline; both pages are asked conditionally.
-        _, report, output = _run(capsys, isolated, server.base_url)
+        _, report, output = run_check(capsys, nightly_root, server.base_url)
         assert _codes(report) == []
         assert "extractor changed" not in output
         page_requests = [r for r in server.requests if r.target == "/privacy"]

@@ -17,14 +17,17 @@ from optout_watch.run.findings import page_drafts
 from optout_watch.run.probe import Probed
 from optout_watch.run.watch import watch_page
 from optout_watch.storage.snapshots import Snapshot, SnapshotMeta, text_sha256
-from tests.e2e.test_check import _catalogue, _page
 from tests.support.loopback import Loopback, Reply
+from tests.support.nightly import help_page
 
 
-def _watch(capsys: pytest.CaptureFixture[str], root: Path, url: str) -> tuple[int, dict[str, Any]]:
+def _watch(
+    capsys: pytest.CaptureFixture[str], nightly_root: Path, url: str
+) -> tuple[int, dict[str, Any]]:
     code = main(
         [
-            "watch", "--catalogue", str(root / "catalogue"), "--state", str(root / "state"),
+            "watch",
+            "--catalogue", str(nightly_root / "catalogue"), "--state", str(nightly_root / "state"),
             "--remap", rf"^https://help\.example\.org/ {url}/", "--retries", "0",
             "--format", "json", "-q",
         ]
@@ -32,37 +35,31 @@ def _watch(capsys: pytest.CaptureFixture[str], root: Path, url: str) -> tuple[in
     return code, json.loads(capsys.readouterr().out)
 
 
-def _snapshot_files(root: Path) -> dict[str, bytes]:
-    folder = root / "state" / "snapshots"
+def _snapshot_files(nightly_root: Path) -> dict[str, bytes]:
+    folder = nightly_root / "state" / "snapshots"
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
     }
 
 
-@pytest.fixture
-def root(run_folder: Path) -> Path:
-    _catalogue(run_folder)
-    return run_folder
-
-
-def test_baseline_rename_restore(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_baseline_rename_restore(nightly_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with Loopback() as net:
         server = net.server()
-        server.route("/privacy", _page())
-        code, report = _watch(capsys, root, server.base_url)
+        server.route("/privacy", help_page())
+        code, report = _watch(capsys, nightly_root, server.base_url)
         assert code == 0
         assert [link["url"] for link in report["links"]] == ["https://help.example.org/privacy"]
         page = report["pages"][0]
         assert (page["checked"], page["changed"]) == (True, False)
         assert [lab["state"] for lab in page["labels"]] == ["present", "present"]
-        baseline = _snapshot_files(root)
+        baseline = _snapshot_files(nightly_root)
         assert len(baseline) == 2  # the text and its metadata
         text = next(v for k, v in baseline.items() if k.endswith(".txt")).decode()
         assert "Turn off “Improve the model for everyone”." in text
         assert "Home" not in text  # outside the selected <article>
 
-        server.route("/privacy", _page(label="Improve the model for all users"))
-        _, report = _watch(capsys, root, server.base_url)
+        server.route("/privacy", help_page(label="Improve the model for all users"))
+        _, report = _watch(capsys, nightly_root, server.base_url)
         page = report["pages"][0]
         label = page["labels"][1]
         assert page["changed"] is True
@@ -71,8 +68,8 @@ def test_baseline_rename_restore(root: Path, capsys: pytest.CaptureFixture[str])
         assert label["suggestions"][0]["text"] == "Improve the model for all users"
         assert 0 < label["suggestions"][0]["score"] <= 1
 
-        server.route("/privacy", _page())
-        _, report = _watch(capsys, root, server.base_url)
+        server.route("/privacy", help_page())
+        _, report = _watch(capsys, nightly_root, server.base_url)
         assert [lab["state"] for lab in report["pages"][0]["labels"]] == ["present", "present"]
 
 
@@ -85,16 +82,16 @@ def test_baseline_rename_restore(root: Path, capsys: pytest.CaptureFixture[str])
     ids=["failed fetch", "selector matches nothing"],
 )
 def test_a_failure_keeps_the_snapshot_byte_identical(
-    root: Path, capsys: pytest.CaptureFixture[str], failure: Reply
+    nightly_root: Path, capsys: pytest.CaptureFixture[str], failure: Reply
 ) -> None:
     with Loopback() as net:
         server = net.server()
-        server.route("/privacy", _page())
-        _watch(capsys, root, server.base_url)
-        before = _snapshot_files(root)
+        server.route("/privacy", help_page())
+        _watch(capsys, nightly_root, server.base_url)
+        before = _snapshot_files(nightly_root)
         server.route("/privacy", failure)
-        code, report = _watch(capsys, root, server.base_url)
-    assert _snapshot_files(root) == before
+        code, report = _watch(capsys, nightly_root, server.base_url)
+    assert _snapshot_files(nightly_root) == before
     page = report["pages"][0]
     assert page["checked"] is False
     if failure.status == 200:
@@ -141,19 +138,19 @@ def test_first_sight_of_a_page_stores_its_snapshot() -> None:
 
 
 def test_a_lost_snapshot_is_fetched_whole_despite_known_validators(
-    root: Path, capsys: pytest.CaptureFixture[str]
+    nightly_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     etag = {"etag": '"v1"', "content-type": "text/html; charset=utf-8"}
     with Loopback() as net:
         server = net.server()
-        body = _page().body
+        body = help_page().body
         server.route("/privacy", Reply(200, etag, body))
-        _watch(capsys, root, server.base_url)
+        _watch(capsys, nightly_root, server.base_url)
         server.route("/privacy", Reply(304, etag))
-        _, report = _watch(capsys, root, server.base_url)
+        _, report = _watch(capsys, nightly_root, server.base_url)
         assert server.requests[-1].headers["if-none-match"] == '"v1"'
         assert report["pages"][0]["checked"] is True
-        for path in (root / "state" / "snapshots").rglob("*"):
+        for path in (nightly_root / "state" / "snapshots").rglob("*"):
             if path.is_file():
                 path.unlink()
         server.handle(
@@ -162,7 +159,7 @@ def test_a_lost_snapshot_is_fetched_whole_despite_known_validators(
                 Reply(304, etag) if "if-none-match" in request.headers else Reply(200, etag, body)
             ),
         )
-        _, report = _watch(capsys, root, server.base_url)
+        _, report = _watch(capsys, nightly_root, server.base_url)
     assert "if-none-match" not in server.requests[-1].headers
     assert report["pages"][0]["checked"] is True
     assert [lab["state"] for lab in report["pages"][0]["labels"]] == ["present", "present"]

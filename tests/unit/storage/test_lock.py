@@ -12,7 +12,7 @@ import pytest
 
 from optout_watch._cli import main
 from optout_watch.storage.lock import LOCK_FILE, StateLock, StateLocked
-from tests.e2e.test_check import _catalogue
+from tests.support.nightly import write_catalogue
 
 
 def test_the_lock_is_held_for_the_run_and_released(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_the_lock_is_held_for_the_run_and_released(tmp_path: Path) -> None:
 def test_a_second_run_on_the_same_state_exits_2_naming_the_holder(
     run_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _catalogue(run_folder)
+    write_catalogue(run_folder)
     with StateLock(run_folder / "state"):  # a live run: this very process
         code = main(["check", "--remap", "^https://(.*) http://127.0.0.1:9/", "-q"])
         assert (run_folder / "state" / LOCK_FILE).exists()  # the holder's lock is left alone

@@ -22,7 +22,10 @@ import pytest
 
 from optout_watch._cli import main
 from optout_watch.storage.lock import LOCK_FILE, StateLock, StateLocked
-from tests.e2e.test_check import _catalogue
+from tests.support.nightly import write_catalogue
+
+# Dozens of processes contending for one state directory: seconds each.
+pytestmark = pytest.mark.slow
 
 CONTENDERS = 50
 TRIES = 20
@@ -150,7 +153,7 @@ def _run_checks(side: str, url: str, barrier: Any, results: Connection) -> None:
 def test_thirty_pairs_of_check_started_at_once_never_both_run(
     run_folder: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    _catalogue(run_folder)
+    write_catalogue(run_folder)
     server = _HoldingServer()
     barrier = _FORK.Barrier(3, timeout=120)
     ends = {side: _FORK.Pipe(duplex=False) for side in "AB"}

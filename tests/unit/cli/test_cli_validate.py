@@ -21,9 +21,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-@pytest.fixture(autouse=True)
-def _isolated(run_folder: Path) -> None:
-    """Run in an empty folder so that the repository's pyproject.toml is not picked up."""
+# Run in an empty folder so that the repository's pyproject.toml is not picked up.
+pytestmark = pytest.mark.usefixtures("run_folder")
 
 
 def test_valid_catalogue_exits_0(

@@ -110,12 +110,11 @@ DIFF = f"--- before\n+++ after\n@@ -1,2 +1,2 @@\n Data Controls\n-{OLD_EN}\n+{NE
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "catalogue").mkdir()
-    (tmp_path / NAME).write_text(ACME, encoding="utf-8")
-    shutil.copytree(ROOT / "schema", tmp_path / "schema")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def root(run_folder: Path) -> Path:
+    (run_folder / "catalogue").mkdir()
+    (run_folder / NAME).write_text(ACME, encoding="utf-8")
+    shutil.copytree(ROOT / "schema", run_folder / "schema")
+    return run_folder
 
 
 def renamed(
@@ -415,12 +414,10 @@ def test_a_report_that_cannot_be_read_exits_2(
     assert fix("--min-score", "2") == 2
 
 
-def test_the_real_catalogue_takes_a_rename_and_a_move(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_real_catalogue_takes_a_rename_and_a_move(run_folder: Path) -> None:
+    tmp_path = run_folder
     shutil.copytree(ROOT / "catalogue", tmp_path / "catalogue")
     shutil.copytree(ROOT / "schema", tmp_path / "schema")
-    monkeypatch.chdir(tmp_path)
     help_page = "https://help.openai.com/en/articles/7730893-data-controls-faq"
     entry = label(OLD_EN, "missing", suggestions=[(NEW_EN, 0.912)])
     reported = page(help_page, ("openai-chatgpt",), labels=[entry], changed=True, diff=DIFF)

@@ -129,8 +129,8 @@ def test_temporary_files_without_a_journal_are_swept(tmp_path: Path) -> None:
     assert not stray.exists()
 
 
-def test_a_relative_state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_a_relative_state_folder(run_folder: Path) -> None:
+    tmp_path = run_folder
     save_state(Path("state"), _sample(), {"snapshots/host/a.txt": b"a\n"})
     assert load_state(Path("state")) == _sample()
     assert (tmp_path / "state" / "snapshots" / "host" / "a.txt").read_bytes() == b"a\n"

@@ -20,8 +20,11 @@ def tests(session: nox.Session) -> None:
     """The test suite (never reaches the internet), under branch coverage.
 
     The whole suite fails under `fail_under` in pyproject's [tool.coverage.report]; a run
-    narrowed by arguments (`nox -s tests -- tests/test_x.py`) reports coverage but never fails
+    narrowed by arguments (`nox -s tests -- tests/unit/pages`) reports coverage but never fails
     on it. In GitHub Actions the coverage table is appended to the job summary.
+
+    The tests run on every core (`-n auto`; `-- -n 0` for one process). The quick loop while
+    working on anything but the browser: `nox -s tests -- -m "not browser"`.
     """
     session.install("-e", ".[dev]")
     cov = ["--cov", "--cov-report=term:skip-covered"]
@@ -34,7 +37,7 @@ def tests(session: nox.Session) -> None:
             python = ".".join(map(str, sys.version_info[:2]))
             out.write(f"\n### Test coverage (branches included), Python {python}\n\n")
         cov.append(f"--cov-report=markdown-append:{summary}")
-    session.run("pytest", *cov, *session.posargs)
+    session.run("pytest", "-n", "auto", *cov, *session.posargs)
 
 
 @nox.session

@@ -1,6 +1,6 @@
 """What the cases run against: URL lists, catalogues, loopback servers, and the commands.
 
-Each probe-like run gets loopback servers of its own (`tests/loopback.py`), one address per
+Each probe-like run gets loopback servers of its own (`tests/support/loopback.py`), one address per
 host in 127.0.0.0/8, so that the servers' counters (requests in flight, per host and in all)
 describe that run alone and check that the limits were kept.
 """

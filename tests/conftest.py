@@ -10,12 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.support.catalogue import WriteFile, platform_yaml
 from tests.support.loopback import Loopback, Server
 from tests.support.nightly import write_catalogue
 
 pytest_plugins = ["tests.support.guide_browser"]
+
+# Hypothesis's per-example deadline is wall-clock time: on a busy machine, or with the tests
+# spread over every core, a fast example can miss it, and the same test passes or fails by load.
+settings.register_profile("optout-watch", deadline=None)
+settings.load_profile("optout-watch")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from tests.loopback import Loopback, Reply
+from tests.support.loopback import Loopback, Reply
 
 from optout_watch.fetching.addresses import AddressPolicy
 from optout_watch.fetching.connections import AiohttpTransport

@@ -1,6 +1,6 @@
 """What the cases run against: URL lists, catalogues, loopback servers, and the commands.
 
-Each probe-like run gets loopback servers of its own (`tests/loopback.py`), one address per
+Each probe-like run gets loopback servers of its own (`tests/support/loopback.py`), one address per
 host in 127.0.0.0/8, so that the servers' counters (requests in flight, per host and in all)
 describe that run alone and check that the limits were kept.
 """
@@ -20,8 +20,8 @@ from harness import ROOT, WORKERS, Sample, measure
 
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import platform_yaml, valid_platform
-from tests.loopback import Loopback, Reply, Server
+from tests.support.catalogue import platform_yaml, valid_platform
+from tests.support.loopback import Loopback, Reply, Server
 
 HOST_BY_HOST = "host by host"
 SHUFFLED = "shuffled"

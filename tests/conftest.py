@@ -1,84 +1,27 @@
-"""Shared fixtures: a valid platform to mutate, and a way to write catalogue files."""
+"""The fixtures every test folder shares: catalogue files, a clean folder to run commands in
+(with or without the nightly's example catalogue), loopback servers, and the browser that reads
+the rendered guide (tests/support/guide_browser.py). Builders and servers live in tests/support/."""
 
 from __future__ import annotations
 
-import copy
 import os
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from hypothesis import settings
 
-SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/platform.schema.json"
-NBSP = "\u00a0"
+from tests.support.catalogue import WriteFile, platform_yaml
+from tests.support.loopback import Loopback, Server
+from tests.support.nightly import write_catalogue
 
-VALID_PLATFORM: dict[str, Any] = {
-    "id": "example-chat",
-    "provider": "Example",
-    "service": "Chat",
-    "last_reviewed": "2026-11-01",
-    "sources": [
-        {
-            "title": "Guide",
-            "publisher": "CNIL",
-            "url": "https://www.cnil.fr/fr/guide",
-            "date": "2025-10-16",
-        }
-    ],
-    "procedures": [
-        {
-            "id": "settings",
-            "title": {"fr": "Désactiver l’entraînement", "en": "Turn training off"},
-            "channel": "settings",
-            "surfaces": ["web"],
-            "requires_account": True,
-            "audience": ["account-holders"],
-            "stops": {"fr": "L’entraînement sur vos données.", "en": "Training on your data."},
-            "steps": {
-                "fr": [
-                    {
-                        "text": f"Ouvrez l’onglet «{NBSP}Confidentialité{NBSP}».",
-                        "ui": ["Confidentialité"],
-                        "links": ["help"],
-                    }
-                ],
-                "en": [
-                    {
-                        "text": "Open the “Privacy” tab.",
-                        "ui": ["Privacy"],
-                        "links": ["help"],
-                    }
-                ],
-            },
-        }
-    ],
-    "links": [
-        {
-            "id": "help",
-            "url": "https://help.example.com/articles/1-privacy",
-            "kind": "help",
-            "lang": "en",
-            "watch": {"select": "article", "expect": ["Privacy"]},
-        }
-    ],
-    "unwatched_labels": [
-        {"label": "Confidentialité", "lang": "fr", "reason": "no French page of the help centre"}
-    ],
-}
+pytest_plugins = ["tests.support.guide_browser"]
 
-
-def valid_platform() -> dict[str, Any]:
-    return copy.deepcopy(VALID_PLATFORM)
-
-
-def platform_yaml(data: dict[str, Any]) -> str:
-    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
-    return f"{SCHEMA_COMMENT}\n{body}"
-
-
-WriteFile = Callable[..., Path]
+# Hypothesis's per-example deadline is wall-clock time: on a busy machine, or with the tests
+# spread over every core, a fast example can miss it, and the same test passes or fails by load.
+settings.register_profile("optout-watch", deadline=None)
+settings.load_profile("optout-watch")
 
 
 @pytest.fixture
@@ -124,3 +67,35 @@ def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("OPTOUT_WATCH_") and name not in NO_ARCHIVE:
             monkeypatch.delenv(name)
     return tmp_path
+
+
+@pytest.fixture
+def nightly_root(run_folder: Path) -> Path:
+    """A run folder holding the nightly's example catalogue (tests/support/nightly.py)."""
+    write_catalogue(run_folder)
+    return run_folder
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy from the environment would take loopback requests elsewhere."""
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def net() -> Iterator[Loopback]:
+    with Loopback() as loopback:
+        yield loopback
+
+
+@pytest.fixture
+def server(net: Loopback) -> Server:
+    return net.server()

@@ -106,7 +106,7 @@ class Replay:
         self._last = copy.taken_at
         verdict = judge(copy.result, sign_in_expected=self._target.sign_in_expected)
         probed = Probed(self._target, copy.source, copy.result, verdict)
-        page = watch_page(probed, self._previous, self._sightings, now=copy.taken_at)
+        page = watch_page(probed, self._previous, self._sightings, now=copy.taken_at, propose=False)
         if not page.checked:
             self._read += page.selector_failed
             self._unchecked.append(Unchecked(copy.taken_at, page.error or verdict.reason))

@@ -136,6 +136,7 @@ def watch_page(
     rendered: Rendered | None = None,
     rebaseline: bool = False,
     extractor: str = EXTRACTOR_VERSION,
+    propose: bool = True,
 ) -> PageResult:
     """Assess one watched page (`probed.target.watch` must be set). `rendered` is the page as
     the browser showed it, for a page whose text scripts write: its text is read from there,
@@ -144,7 +145,10 @@ def watch_page(
     `rebaseline`: `previous` was extracted by another extractor, so a difference may be the
     extractor's, not the page's: the new text replaces it without being compared (even when
     equal, so that the snapshot records `extractor`), and the labels are judged on the new
-    text and the sightings alone."""
+    text and the sightings alone.
+
+    `propose`: for a page without `select`, propose its `watch:` block from tonight's page
+    (the nightly's report carries it; a replay of old copies has no use for it)."""
     target, result = probed.target, probed.result
     spec = target.watch
     assert spec is not None, "watch_page is only called for watched targets"
@@ -183,7 +187,7 @@ def watch_page(
             )
         # Parsed again only if a label's line was replaced (see `assess_labels`).
         inline = partial(inline_texts, html, select=spec.select, remove=spec.remove)
-        proposal = _proposal(html, spec)
+        proposal = _proposal(html, spec) if propose else None
     old = previous.text if previous is not None else None
     change = None
     if old is not None and old != text and not rebaseline:

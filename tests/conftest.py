@@ -13,6 +13,7 @@ import pytest
 from hypothesis import settings
 
 from tests.support.catalogue import WriteFile, platform_yaml
+from tests.support.fake_github import REPO, TOKEN, FakeGitHub
 from tests.support.loopback import Loopback, Server
 from tests.support.nightly import write_catalogue
 
@@ -99,3 +100,23 @@ def net() -> Iterator[Loopback]:
 @pytest.fixture
 def server(net: Loopback) -> Server:
     return net.server()
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    """A fake GitHub REST API on loopback for `REPO`, under an Enterprise prefix: a path that
+    leaves out the API's base is a 404, as it would be on such a server."""
+    with FakeGitHub(token=TOKEN, repo=REPO, prefix="/api/v3") as fake:
+        yield fake
+
+
+@pytest.fixture
+def github_env(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
+    """`github`, reached by the commands as the nightly reaches GitHub: the token and the API
+    in the environment, no repository unless a test names one, and no pause between writes
+    (the pause itself is tested with an injected clock)."""
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", github.url)
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    monkeypatch.setenv("OPTOUT_WATCH_GITHUB_WRITE_INTERVAL", "0")
+    return github

@@ -79,6 +79,9 @@ class Settings:
     max_new: int = 10
     #: `propose`: the branch the fixes are pushed to and proposed from.
     fixes_branch: str = "optout-watch/fixes"
+    #: `issues sync` and `propose`: seconds between two writes to GitHub, which asks the
+    #: integrations that create content to space them (0: no pause, for a server of your own).
+    github_write_interval: float = 1.0
     #: Where the file settings came from, for messages.
     source: Path | None = None
 
@@ -115,6 +118,16 @@ def _positive_float(value: Any, where: str) -> float:
         number = 0.0
     if isinstance(value, bool) or not number > 0 or number == float("inf"):
         raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
+    return number
+
+
+def _seconds_or_none(value: Any, where: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if isinstance(value, bool) or not 0 <= number < float("inf"):
+        raise ConfigError(f"{where}: expected a number of seconds, 0 or more, got {value!r}")
     return number
 
 
@@ -179,6 +192,7 @@ _PARSERS: dict[str, _Parser] = {
     "min-score": _share,
     "max-new": _whole_number(0),
     "fixes-branch": _text,
+    "github-write-interval": _seconds_or_none,
 }
 _PATH_KEYS = {"catalogue", "state", "chromium"}
 #: Command-line values for these keys add to the configured ones instead of replacing them.

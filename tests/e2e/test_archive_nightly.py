@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from optout_watch.report.read import parse_report
 from optout_watch.run.findings import page_drafts
 from optout_watch.run.watch import PageResult, ReadFrom, watch_archived_copy
 from tests.support.fake_archive import FakeArchive
-from tests.support.fake_github import FakeGitHub
+from tests.support.fake_github import REPO, TOKEN, FakeGitHub
 from tests.support.loopback import Loopback, Reply
 from tests.support.nightly import (
     CHALLENGE,
@@ -36,10 +35,11 @@ from tests.support.nightly import (
     write_catalogue,
 )
 
-TOKEN = "ghs_archive-T0KEN"
-REPO = "octo/guide"
 PAGE = "https://help.example.org/privacy"
 FORM = "https://help.example.org/form"
+
+# The commands reach the fake as the nightly reaches GitHub.
+pytestmark = pytest.mark.usefixtures("github_env")
 
 
 def _days_ago(days: int) -> str:
@@ -52,15 +52,6 @@ def _days_ago(days: int) -> str:
 def _long_day(timestamp: str) -> str:
     day = dt.date(int(timestamp[:4]), int(timestamp[4:6]), int(timestamp[6:8]))
     return f"{day.day} {day:%B %Y}"
-
-
-@pytest.fixture
-def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN, repo=REPO) as server:
-        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-        monkeypatch.setenv("GITHUB_API_URL", server.url)
-        monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
-        yield server
 
 
 def _archived_check(

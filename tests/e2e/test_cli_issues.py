@@ -4,27 +4,18 @@ prints its plan and writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from optout_watch.cli import main
-from tests.support.fake_github import FakeGitHub
+from tests.support.fake_github import REPO, TOKEN, FakeGitHub
 from tests.support.loopback import Loopback
 from tests.support.nightly import NOT_FOUND, OK, help_page, write_catalogue
 
-TOKEN = "ghs_cli-T0KEN-never-shown"
-REPO = "octo/guide"
+# The commands reach the fake as the nightly reaches GitHub.
+pytestmark = pytest.mark.usefixtures("github_env")
 
-
-@pytest.fixture
-def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN, repo=REPO) as server:
-        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-        monkeypatch.setenv("GITHUB_API_URL", server.url)
-        monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
-        yield server
 
 
 def _two_nights_with_a_broken_form(root: Path) -> Path:

@@ -11,7 +11,7 @@ import io
 import json
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,11 @@ from optout_watch.report.model import LinkReport, Location
 from optout_watch.report.people import ReportView, finding_title
 from optout_watch.severity import Severity
 from tests.support.catalogue import platform_yaml, valid_platform
-from tests.support.fake_github import FakeGitHub
+from tests.support.fake_github import REPO, TOKEN, FakeGitHub
 from tests.support.loopback import Loopback, Reply, Request, Server
 from tests.support.nightly import OK
 from tests.support.report_models import make_finding, make_report
 
-TOKEN = "ghs_people-T0KEN"
-REPO = "octo/guide"
 #: Never resolves (RFC 6761); the test's resolver says so without asking any server.
 NOWHERE = "nonexistent.invalid"
 LAST_MODIFIED = "Fri, 01 May 2026 10:00:00 GMT"
@@ -127,12 +125,6 @@ def no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN, repo=REPO) as server:
-        yield server
 
 
 def _night(

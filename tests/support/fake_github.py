@@ -31,6 +31,7 @@ unknown repository 404. Faults can be queued for the next requests: a secondary 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -111,8 +112,21 @@ class FakeIssue:
         return data
 
 
+#: The fake's token, 36 characters as GitHub's are, and its repository.
+TOKEN = "ghs_" + "Q7w2E9r4T1y6U3i8O5p0A7s2D9f4G1h6"
+REPO = "octo/guide"
+
+
 class FakeGitHub:
-    def __init__(self, *, token: str, repo: str = "octo/guide", prefix: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        token: str,
+        repo: str = "octo/guide",
+        prefix: str = "",
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """`tls`: served over https with that context's certificate."""
         self.token = token
         self.repo = repo
         self.prefix = prefix.rstrip("/")
@@ -125,6 +139,10 @@ class FakeGitHub:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
+        self._scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         # A short poll keeps `shutdown` (which waits for the next poll) from slowing each test.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -151,7 +169,7 @@ class FakeGitHub:
 
     @property
     def _origin(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_port}"
 
     # --- for tests --------------------------------------------------------------------------
 

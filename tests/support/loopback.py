@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -83,9 +84,10 @@ class _InFlight:
 class Server:
     """One HTTP server; create it with `Loopback.server`."""
 
-    def __init__(self, net: Loopback, host: str, default: Reply) -> None:
+    def __init__(self, net: Loopback, host: str, default: Reply, *, tls: bool = False) -> None:
         self._net = net
         self.host = host
+        self.scheme = "https" if tls else "http"
         self.port = 0
         self._routes: dict[str, Handler] = {}
         self._default = default
@@ -95,7 +97,7 @@ class Server:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def url(self, target: str) -> str:
         return self.base_url + target
@@ -221,12 +223,19 @@ class Loopback:
         self._thread.join()
         self._loop.close()
 
-    def server(self, host: str = "127.0.0.1", default: Reply | None = None) -> Server:
+    def server(
+        self,
+        host: str = "127.0.0.1",
+        default: Reply | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> Server:
         """A new server on `host` and an ephemeral port, answering `default` (404) to
-        targets without a route."""
-        server = Server(self, host, default or Reply(404, body=b"<title>Not Found</title>"))
+        targets without a route; over https with the certificate of `tls` when given."""
+        not_found = default or Reply(404, body=b"<title>Not Found</title>")
+        server = Server(self, host, not_found, tls=tls is not None)
         listening = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(server._serve, host, 0), self._loop
+            asyncio.start_server(server._serve, host, 0, ssl=tls), self._loop
         ).result()
         server.port = listening.sockets[0].getsockname()[1]
         self._servers.append((server, listening))

@@ -45,6 +45,8 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         ("retries = -1\n", "retries: expected a whole number of at least 0"),
         ("timeout = 0\n", "timeout: expected a positive number of seconds"),
         ("deadline = -1\n", "deadline: expected a positive number of seconds"),
+        ("github-write-interval = -0.5\n", "github-write-interval: expected a number of seconds, 0"),
+        ('github-write-interval = "inf"\n', "github-write-interval: expected a number of seconds"),
         ("select = 3\n", "select: expected a list of rule codes"),
         ("per-host = true\n", "per-host: expected a whole number"),
         ("per-file-ignores = 1\n", "per-file-ignores: expected a table"),
@@ -61,6 +63,13 @@ def test_mistakes_name_the_file_the_line_and_the_setting(
     assert fragment in str(caught.value)
     if "TOML" not in fragment:
         assert ":5: [tool.optout-watch]" in str(caught.value)
+
+
+def test_the_pause_between_github_writes_may_be_zero(tmp_path: Path) -> None:
+    assert Settings().github_write_interval == 1.0
+    assert _load(tmp_path, "github-write-interval = 0\n").github_write_interval == 0.0
+    environ = {"OPTOUT_WATCH_GITHUB_WRITE_INTERVAL": "2.5"}
+    assert _load(tmp_path, "", environ).github_write_interval == 2.5
 
 
 def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ from optout_watch.report.read import (
     load_report,
 )
 from optout_watch.report.safe_markdown import code_block, code_span, inline, one_line
+from optout_watch.settings import DEFAULTS
 
 MARKER = "<!-- optout-watch:fix-pull-request -->"
 #: How many lines of a page's diff show around a renamed label.
@@ -260,7 +261,7 @@ def sync_pull_request(
     environ: Mapping[str, str],
     out: TextIO,
     transport: httpx.BaseTransport | None = None,
-    write_interval: float = 1.0,
+    write_interval: float = DEFAULTS.github_write_interval,
     ci_workflow: str | None = None,
 ) -> int:
     """`ci_workflow`: the workflow to dispatch on `branch` (a file name, `ci.yml`), which the

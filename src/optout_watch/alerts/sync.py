@@ -36,7 +36,6 @@ from optout_watch.alerts.dashboard import (
 )
 from optout_watch.alerts.github import (
     DEFAULT_MAX_WAIT,
-    DEFAULT_WRITE_INTERVAL,
     GitHubClient,
     GitHubError,
     GitHubIssue,
@@ -139,7 +138,7 @@ def sync_issues(
     clock: Callable[[], float] = time.time,
     transport: httpx.BaseTransport | None = None,
     max_wait: float = DEFAULT_MAX_WAIT,
-    write_interval: float = DEFAULT_WRITE_INTERVAL,
+    write_interval: float = DEFAULTS.github_write_interval,
 ) -> int:
     """Sync the issues of `repo` (else `GITHUB_REPOSITORY`) with the report at `report_path`;
     the exit code. `sleep` and `clock` (epoch seconds) serve the rate limits and the pause of

@@ -292,6 +292,7 @@ def _run_propose(args: argparse.Namespace, settings: Settings, streams: Streams)
         environ=os.environ,
         out=streams.out,
         ci_workflow=args.ci_workflow,
+        write_interval=settings.github_write_interval,
     )
 
 
@@ -341,6 +342,7 @@ def _run_issues_sync(args: argparse.Namespace, settings: Settings, streams: Stre
         dashboard=args.dashboard,
         environ=os.environ,
         out=streams.out,
+        write_interval=settings.github_write_interval,
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -124,7 +125,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._max_connections = max_connections
         self._policy = policy
         self._resolver = resolver
-        self._ssl_context = httpx.create_ssl_context()
+        #: Made at the first https request: loading the trusted authorities takes tens of
+        #: milliseconds that a run over plain http never needs.
+        self._ssl_context: ssl.SSLContext | None = None
         self._session: aiohttp.ClientSession | None = None
         #: Hosts already checked: an IP literal is checked once, not at every request.
         self._vetted: set[str] = set()
@@ -135,7 +138,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 limit=self._max_connections,
                 limit_per_host=self._per_host,
                 keepalive_timeout=KEEPALIVE_EXPIRY,
-                ssl=self._ssl_context,
                 resolver=GuardedResolver(self._policy, self._resolver),
             )
             self._session = aiohttp.ClientSession(
@@ -164,6 +166,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=_headers(request),
                 data=request.content or None,
                 allow_redirects=False,
+                ssl=self._tls() if request.url.scheme == "https" else True,
                 timeout=aiohttp.ClientTimeout(
                     total=None, sock_connect=timeout.get("connect"), sock_read=timeout.get("read")
                 ),
@@ -180,6 +183,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 "reason_phrase": (response.reason or "").encode(),
             },
         )
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -4,7 +4,6 @@ part, and no request leaves the API's origin."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,13 @@ from optout_watch.alerts.github import GitHubClient, GitHubError
 from optout_watch.alerts.sync import sync_issues
 from optout_watch.errors import OptoutWatchError
 from tests.support.alerts_reports import two_problems, write_report
-from tests.support.fake_github import FakeGitHub, Fault
+from tests.support.fake_github import REPO, TOKEN, FakeGitHub, Fault
 from tests.support.loopback import Loopback, Reply
 
-# 36 characters, as GitHub's tokens are; every piece of six or more must stay hidden.
-TOKEN = "ghs_" + "Q7w2E9r4T1y6U3i8O5p0A7s2D9f4G1h6"
-REPO = "octo/guide"
 LISTING = f"/repos/{REPO}/issues"
 
 
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN, repo=REPO, prefix="/api/v3") as server:
-        yield server
-
-
+# Every piece of six characters or more of the token must stay hidden.
 def _pieces(secret: str, size: int = 6) -> set[str]:
     return {secret[start : start + size] for start in range(len(secret) - size + 1)}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,18 +29,10 @@ from tests.support.alerts_reports import (
     two_problems,
     write_report,
 )
-from tests.support.fake_github import FakeGitHub, Fault, LoggedRequest
+from tests.support.fake_github import REPO, TOKEN, FakeGitHub, Fault, LoggedRequest
 
 # Distinctive, so that any leak shows up in a plain substring search.
-TOKEN = "ghs_S3CRET-token-0f9e8d7c6b5a4"
-REPO = "octo/guide"
 NOW = 1_800_000_000.0
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN, repo=REPO, prefix="/api/v3") as server:
-        yield server
 
 
 @dataclass

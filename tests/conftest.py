@@ -25,6 +25,12 @@ settings.register_profile("optout-watch", deadline=None)
 settings.load_profile("optout-watch")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, in their order: handed out to the workers at the start, they end
+    with the rest, instead of keeping one worker busy alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def write_catalogue_file(tmp_path: Path) -> WriteFile:
     """Write a catalogue file named after the platform id (or `name`) in tmp_path/catalogue."""
@@ -59,14 +65,20 @@ def _no_archive(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working folder for a command run: no GitHub Actions variables, no user settings."""
-    monkeypatch.chdir(tmp_path)
+def no_user_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No GitHub Actions variables and none of the developer's own settings; the fixtures that
+    set some of their own ask for this one first."""
     for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
     for name in list(os.environ):
         if name.startswith("OPTOUT_WATCH_") and name not in NO_ARCHIVE:
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_user_settings: None) -> Path:
+    """A working folder for a command run: no GitHub Actions variables, no user settings."""
+    monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
@@ -111,7 +123,9 @@ def github() -> Iterator[FakeGitHub]:
 
 
 @pytest.fixture
-def github_env(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
+def github_env(
+    github: FakeGitHub, monkeypatch: pytest.MonkeyPatch, no_user_settings: None
+) -> FakeGitHub:
     """`github`, reached by the commands as the nightly reaches GitHub: the token and the API
     in the environment, no repository unless a test names one, and no pause between writes
     (the pause itself is tested with an injected clock)."""

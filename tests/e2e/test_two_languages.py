@@ -23,7 +23,7 @@ PAGE = """<!doctype html><html><head><title>{title}</title></head>
 ENGLISH_LINE = "Open the Privacy tab, then turn off “{label}”."
 FRENCH_LINE = "Ouvrez l’onglet Confidentialité, puis décochez « Aider à améliorer le modèle »."
 #: Long enough for the pages' requests to overlap if the per-host limit let them.
-SLOW = 0.1
+SLOW = 0.05
 
 
 def _page(title: str, line: str) -> Reply:

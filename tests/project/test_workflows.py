@@ -15,6 +15,8 @@ with its inputs, as GitHub runs them, so the same tests hold for the action.
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import os
 import re
@@ -46,6 +48,13 @@ PUSH_URL = f"https://x-access-token:{TOKEN}@github.example/{REPOSITORY}.git"
 
 
 def load(path: Path) -> dict[str, Any]:
+    """The workflow or action at `path`, a copy of its own for the caller to change."""
+    return copy.deepcopy(_parsed(path))
+
+
+@functools.cache
+def _parsed(path: Path) -> dict[str, Any]:
+    """Each file is parsed once: the runner reads the workflows and the action at every step."""
     data: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     if True in data:  # YAML 1.1 reads the key `on` as the boolean true
         data["on"] = data.pop(True)
@@ -387,7 +396,8 @@ def step_name(step: dict[str, Any]) -> str:
 class Sandbox:
     """A bare repository standing in for GitHub, fakes on the PATH, and fresh workspaces."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, template: Path | None = None) -> None:
+        """`template`: a remote made by another sandbox, copied instead of made again."""
         self.root = root
         self.remote = root / "remote.git"
         self.artifacts = root / "artifacts"
@@ -407,13 +417,20 @@ class Sandbox:
             (self.bin / name).write_text(text, encoding="utf-8")
             (self.bin / name).chmod(0o755)
         self.point_github_at(self.remote)
+        if template is None:
+            self._seed_remote()
+        else:
+            shutil.copytree(template, self.remote)
+        self.main_head = self.head("main")
+
+    def _seed_remote(self) -> None:
+        """The remote with one commit on main."""
         self.git("init", "--quiet", "--bare", "--initial-branch=main", str(self.remote))
-        seed = root / "seed"
+        seed = self.root / "seed"
         self.git("clone", "--quiet", self.remote.as_uri(), str(seed))
         (seed / "README.md").write_text("optout-watch\n", encoding="utf-8")
         self.commit_all(seed, "initial commit")
         self.git("-C", str(seed), "push", "--quiet", "origin", "HEAD:main")
-        self.main_head = self.head("main")
 
     def point_github_at(self, repository: Path) -> None:
         self.gitconfig.write_text(
@@ -661,11 +678,17 @@ class Sandbox:
         return outcome, done.stdout + done.stderr, outputs
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Sandbox:
+@pytest.fixture(scope="module")
+def seeded_remote(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded remote per module, copied by each sandbox: five git runs fewer each."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    return Sandbox(tmp_path)
+    return Sandbox(tmp_path_factory.mktemp("template")).remote
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, seeded_remote: Path) -> Sandbox:
+    return Sandbox(tmp_path, template=seeded_remote)
 
 
 def conclusion(results: dict[str, JobRun]) -> str:

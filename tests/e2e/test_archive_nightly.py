@@ -23,7 +23,7 @@ from optout_watch.report.read import parse_report
 from optout_watch.run.findings import page_drafts
 from optout_watch.run.watch import PageResult, ReadFrom, watch_archived_copy
 from tests.support.fake_archive import FakeArchive
-from tests.support.fake_github import REPO, TOKEN, FakeGitHub
+from tests.support.fake_github import REPO, FakeGitHub
 from tests.support.loopback import Loopback, Reply
 from tests.support.nightly import (
     CHALLENGE,

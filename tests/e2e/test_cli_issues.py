@@ -17,7 +17,6 @@ from tests.support.nightly import NOT_FOUND, OK, help_page, write_catalogue
 pytestmark = pytest.mark.usefixtures("github_env")
 
 
-
 def _two_nights_with_a_broken_form(root: Path) -> Path:
     write_catalogue(root)
     with Loopback() as net:

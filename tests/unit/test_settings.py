@@ -45,7 +45,7 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         ("retries = -1\n", "retries: expected a whole number of at least 0"),
         ("timeout = 0\n", "timeout: expected a positive number of seconds"),
         ("deadline = -1\n", "deadline: expected a positive number of seconds"),
-        ("github-write-interval = -0.5\n", "github-write-interval: expected a number of seconds, 0"),
+        ("github-write-interval = -0.5\n", "github-write-interval: expected a number of seconds"),
         ('github-write-interval = "inf"\n', "github-write-interval: expected a number of seconds"),
         ("select = 3\n", "select: expected a list of rule codes"),
         ("per-host = true\n", "per-host: expected a whole number"),

@@ -3,12 +3,9 @@ tokens, unknown repositories, faults, and its request log."""
 
 from __future__ import annotations
 
-
 import httpx
-import pytest
 
-from tests.support.fake_github import REPO, TOKEN, FakeGitHub, Fault
-
+from tests.support.fake_github import TOKEN, FakeGitHub, Fault
 
 
 def client(token: str = TOKEN) -> httpx.Client:

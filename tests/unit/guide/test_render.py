@@ -3,7 +3,9 @@ catalogue and from crafted ones. What a browser does with the site is `test_rend
 
 from __future__ import annotations
 
+import contextlib
 import html
+import io
 import json
 import re
 from html.parser import HTMLParser
@@ -70,12 +72,18 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.fixture
-def site(tmp_path: Path, capsys: pytest.CaptureFixture[str], run_folder: Path) -> Path:
-    code, _, err = run(capsys, "render", "--catalogue", str(CATALOGUE), "-o", str(tmp_path / "s"))
-    assert code == 0, err
-    assert "wrote" in err
-    return tmp_path / "s"
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed catalogue's guide, rendered once for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("guide") / "s"
+    with (
+        contextlib.redirect_stderr(io.StringIO()) as err,
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        code = main(["render", "--catalogue", str(CATALOGUE), "-o", str(folder)])
+    assert code == 0, err.getvalue()
+    assert "wrote" in err.getvalue()
+    return folder
 
 
 # --- the committed catalogue --------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from optout_watch import cli
 from optout_watch.cli import build_parser
 from optout_watch.fetching.model import FetchSettings
 from optout_watch.run.findings import Thresholds
@@ -200,6 +201,41 @@ def test_every_default_comes_from_the_settings() -> None:
                 assert action.default in (None, "==SUPPRESS=="), (command.prog, action.dest)
                 checked.add(action.dest)
     assert {"confirm_after", "max_new", "min_score", "fixes_branch"} <= checked
+
+
+#: The options whose destination is not their setting's name.
+_SETTING_OF_DEST = {"archive_mode": "archive"}
+
+
+def test_every_default_in_a_help_is_the_settings_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built over other defaults, every option of a setting shows them: its help names no
+    copy of a default, which would go stale when the default changes."""
+    other = dataclasses.replace(
+        DEFAULTS, catalogue=Path("cat-x"), state=Path("state-x"), confirm_after=17,
+        blocked_after=19, timeout=23.5, deadline=29.5, archive="never", retries=31,
+        max_concurrency=37, per_host=41, render="never", min_score=0.43, max_new=47,
+        fixes_branch="bots/fixes-x",
+    )  # fmt: skip
+    monkeypatch.setattr(cli, "DEFAULTS", other)
+    # Rule codes to run or skip: none by default, which a help need not say; `source` is where
+    # the settings came from, and another command's option of that name is not it.
+    settings = {f.name for f in dataclasses.fields(DEFAULTS)} - {"select", "ignore", "source"}
+    shown: set[str] = set()
+    for command in _commands(build_parser()):
+        for action in command._actions:
+            name = _SETTING_OF_DEST.get(action.dest, action.dest)
+            if name not in settings:
+                continue
+            value = getattr(other, name)
+            assert value != getattr(DEFAULTS, name), f"give {name} another value above"
+            text = f"{value:g}" if isinstance(value, float) else str(value)
+            assert f"(default {text}" in (action.help or ""), (command.prog, name, action.help)
+            shown.add(name)
+    assert shown == {
+        "catalogue", "state", "confirm_after", "blocked_after", "timeout", "deadline",
+        "archive", "retries", "max_concurrency", "per_host", "render", "min_score",
+        "max_new", "fixes_branch",
+    }  # fmt: skip
 
 
 def _commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:

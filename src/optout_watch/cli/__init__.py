@@ -54,8 +54,9 @@ def _common_options() -> argparse.ArgumentParser:
     so that a subcommand's default cannot overwrite a value given before the subcommand."""
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument(
-        "--catalogue", type=Path, metavar="DIR", help="catalogue folder (default: catalogue/)"
-    )
+        "--catalogue", type=Path, metavar="DIR",
+        help=f"catalogue folder (default {DEFAULTS.catalogue}/)",
+    )  # fmt: skip
     common.add_argument(
         "--config",
         type=Path,
@@ -181,11 +182,12 @@ def _add_check(commands: _Commands, common: argparse.ArgumentParser) -> None:
     check.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report")
     check.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown report")
     check.add_argument(
-        "--confirm-after", type=int, metavar="N", help="runs before a finding is confirmed"
-    )
+        "--confirm-after", type=int, metavar="N",
+        help=f"runs before a finding is confirmed (default {DEFAULTS.confirm_after})",
+    )  # fmt: skip
     check.add_argument(
         "--blocked-after", type=int, metavar="N",
-        help="runs before a blocked link becomes a warning (default 7)",
+        help=f"runs before a blocked link becomes a warning (default {DEFAULTS.blocked_after})",
     )  # fmt: skip
     check.set_defaults(run=_deferred("network", "run_check_command"))
 
@@ -356,8 +358,14 @@ def _archive_network_options() -> argparse.ArgumentParser:
         "--remap", action="append", default=[], metavar="'REGEX REPLACEMENT'",
         help="fetch matching URLs elsewhere (the archive's addresses too; repeatable)",
     )  # fmt: skip
-    network.add_argument("--timeout", type=float, metavar="S", help="seconds per live request")
-    network.add_argument("--per-host", type=int, metavar="N", help="requests at once per host")
+    network.add_argument(
+        "--timeout", type=float, metavar="S",
+        help=f"seconds per live request (default {DEFAULTS.timeout:g})",
+    )  # fmt: skip
+    network.add_argument(
+        "--per-host", type=int, metavar="N",
+        help=f"requests at once per host (default {DEFAULTS.per_host})",
+    )  # fmt: skip
     network.add_argument("--format", choices=("json", "text"), default="text")
     return network
 
@@ -434,18 +442,31 @@ def _network_options() -> argparse.ArgumentParser:
         "--remap", action="append", default=[], metavar="'REGEX REPLACEMENT'",
         help="fetch matching URLs elsewhere (repeatable; reports keep the catalogue's URL)",
     )  # fmt: skip
-    network.add_argument("--timeout", type=float, metavar="S", help="seconds per request")
+    network.add_argument(
+        "--timeout", type=float, metavar="S",
+        help=f"seconds per request (default {DEFAULTS.timeout:g})",
+    )  # fmt: skip
     network.add_argument(
         "--deadline", type=float, metavar="S",
-        help="seconds for everything one URL may take, retries and redirects included",
+        help="seconds for everything one URL may take, retries and redirects included "
+        f"(default {DEFAULTS.deadline:g})",
     )  # fmt: skip
-    network.add_argument("--retries", type=int, metavar="N", help="retries per URL")
-    network.add_argument("--max-concurrency", type=int, metavar="N", help="requests at once")
-    network.add_argument("--per-host", type=int, metavar="N", help="requests at once per host")
+    network.add_argument(
+        "--retries", type=int, metavar="N", help=f"retries per URL (default {DEFAULTS.retries})"
+    )
+    network.add_argument(
+        "--max-concurrency", type=int, metavar="N",
+        help=f"requests at once (default {DEFAULTS.max_concurrency})",
+    )  # fmt: skip
+    network.add_argument(
+        "--per-host", type=int, metavar="N",
+        help=f"requests at once per host (default {DEFAULTS.per_host})",
+    )  # fmt: skip
     network.add_argument(
         "--render", metavar="auto|never|always",
-        help="watched pages shown by headless Chromium: those marked `render: browser` (auto, "
-        "the default), none, or all; `probe` watches no page, so it never renders",
+        help="which watched pages headless Chromium shows: auto, those marked `render: "
+        f"browser`; never, none; always, all (default {DEFAULTS.render}); `probe` watches "
+        "no page, so it never renders",
     )  # fmt: skip
     network.add_argument("--format", choices=REPORT_FORMAT_NAMES, default="text")
     return network
@@ -453,13 +474,15 @@ def _network_options() -> argparse.ArgumentParser:
 
 def _state_options(parser: argparse.ArgumentParser) -> None:
     """Options of the runs that remember (`check`, `watch`)."""
-    parser.add_argument("--state", type=Path, metavar="DIR", help="state folder (default state/)")
+    parser.add_argument(
+        "--state", type=Path, metavar="DIR", help=f"state folder (default {DEFAULTS.state}/)"
+    )
     # (`dest` differs from the setting's name: `inspect --archive` is a flag of its own.)
     parser.add_argument(
         "--archive", dest="archive_mode", metavar="never|fallback",
-        help="read a watched page the check cannot read live from the web archive's freshest "
-        "copy, and give a broken link its last archived copy (fallback, the default), or never "
-        "ask the archive",
+        help="fallback: read a watched page the check cannot read live from the web archive's "
+        "freshest copy, and give a broken link its last archived copy; never: ask no archive "
+        f"(default {DEFAULTS.archive})",
     )  # fmt: skip
 
 

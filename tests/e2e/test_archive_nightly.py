@@ -321,6 +321,42 @@ def test_a_link_that_works_again_forgets_when_it_failed(
         assert night().get("failing_since") is None
 
 
+def test_a_state_from_before_the_links_kept_their_failure_takes_it_from_the_findings(
+    run_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A link already failing when the state was written without `failing_since`: it began to
+    fail when its finding was first seen, and when it last worked is unknown (not the last
+    run, when it failed too)."""
+    write_catalogue(run_folder)
+    path = run_folder / "state" / "state.json"
+    with Loopback() as net:
+        server = net.server(default=OK)
+        server.route("/privacy", help_page())
+        server.route("/form", NOT_FOUND)
+        run_check(capsys, run_folder, server.base_url)
+        run_check(capsys, run_folder, server.base_url)
+        older = json.loads(path.read_text())
+        older["format_version"] = 3
+        for memory in older["links"].values():
+            memory.pop("failing_since", None)
+            memory.pop("last_worked", None)
+        # The runs of a test share their second: the finding is made older to tell them apart.
+        first = "2026-11-01T04:00:00Z"
+        for finding in older["findings"].values():
+            if finding["url"] == FORM:
+                finding["first_seen"] = first
+        path.write_text(json.dumps(older), encoding="utf-8")
+        _, report, _ = run_check(capsys, run_folder, server.base_url)
+        # A link that fails for the first time still gets the last run as when it worked.
+        server.route("/privacy", NOT_FOUND)
+        run_check(capsys, run_folder, server.base_url)
+    links = json.loads(path.read_text())["links"]
+    assert (links[FORM]["failing_since"], links[FORM]["last_worked"]) == (first, None)
+    (form,) = [link for link in report["links"] if link["url"] == FORM]
+    assert form["last_archived_copy"] is None  # the archive is not asked in this test
+    assert links[PAGE]["last_worked"] == report["started_at"]
+
+
 def test_the_archives_addresses_in_a_copys_note_are_the_archives_not_the_mirrors(
     run_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,6 +27,7 @@ from optout_watch.run.findings import (
     TrackedFinding,
     confirm,
     count_confirmed,
+    failing_since_remembered,
     link_drafts,
     page_drafts,
     validation_drafts,
@@ -187,8 +188,13 @@ def _next_links(state: State, probed: Sequence[Probed], now: str) -> dict[str, L
         elif not worked:
             before = state.links.get(url) or LinkMemory()
             if before.failing_since is None:
+                # A state written before the links kept it may know from the link's findings
+                # that it already failed at the last run: when it last worked is unknown then.
+                earlier = failing_since_remembered(state.findings, url, state.last_run)
                 before = before.model_copy(
                     update={"failing_since": now, "last_worked": state.last_run}
+                    if earlier is None
+                    else {"failing_since": earlier, "last_worked": None}
                 )
             links[url] = before
     return links

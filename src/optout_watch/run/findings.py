@@ -41,8 +41,15 @@ class Draft:
 
     @property
     def fingerprint(self) -> str:
-        parts = (self.code, self.url or "", self.label or "", *self.identity)
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+        return fingerprint_of(self.code, self.url, self.label, self.identity)
+
+
+def fingerprint_of(
+    code: str, url: str | None, label: str | None, identity: tuple[str, ...] = ()
+) -> str:
+    """What finds a finding again from one run to the next."""
+    parts = (code, url or "", label or "", *identity)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 Evidence = Mapping[str, str | int | float | list[str] | None]
@@ -142,6 +149,18 @@ _LINK_CODES = {
     Outcome.REDIRECTED: Code.LINK_MOVED,
     Outcome.BLOCKED: Code.LINK_BLOCKED,
 }
+
+
+def failing_since_remembered(
+    memory: Mapping[str, FindingMemory], url: str, last_run: str | None
+) -> str | None:
+    """When a link that failed at the last run began to fail, as its findings remember it; None
+    when it did not fail then. For a state written before the links kept it themselves."""
+    failing = (_LINK_CODES[outcome] for outcome in (Outcome.BROKEN, Outcome.ERROR, Outcome.BLOCKED))
+    seen = [memory.get(fingerprint_of(code, url, None)) for code in failing]
+    return min(
+        (m.first_seen for m in seen if m is not None and m.last_seen == last_run), default=None
+    )
 
 
 def _archive_words(page: PageResult) -> str:

@@ -25,12 +25,6 @@ settings.register_profile("optout-watch", deadline=None)
 settings.load_profile("optout-watch")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first, in their order: handed out to the workers at the start, they end
-    with the rest, instead of keeping one worker busy alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 @pytest.fixture
 def write_catalogue_file(tmp_path: Path) -> WriteFile:
     """Write a catalogue file named after the platform id (or `name`) in tmp_path/catalogue."""

@@ -38,13 +38,20 @@ def install(session: nox.Session, *args: str) -> None:
     stamp.write_text(wanted, encoding="utf-8")
 
 
-def _memory_tmpdir() -> dict[str, str]:
-    """TMPDIR in memory (/dev/shm) unless TMPDIR is set: the tests write, sync and rename
-    thousands of small files, which on a disk costs seconds more, and more from run to run."""
+def _test_env() -> dict[str, str]:
+    """What the test run needs of the environment to be quick:
+
+    - bytecode written, whatever PYTHONDONTWRITEBYTECODE says: without it every worker
+      compiles every module and rewrites the asserts of every test module at every run,
+      seconds each time (the caches go to the checkout's `__pycache__/`, which git ignores);
+    - TMPDIR in memory (/dev/shm) unless TMPDIR is set: the tests write, sync and rename
+      thousands of small files, which on a disk costs seconds more, and more from run to run.
+    """
+    env = {"PYTHONDONTWRITEBYTECODE": ""}
     shm = Path("/dev/shm")
-    if "TMPDIR" in os.environ or not shm.is_dir() or not os.access(shm, os.W_OK | os.X_OK):
-        return {}
-    return {"TMPDIR": str(shm)}
+    if "TMPDIR" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        env["TMPDIR"] = str(shm)
+    return env
 
 
 @nox.session
@@ -57,11 +64,11 @@ def tests(session: nox.Session) -> None:
     coverage, which halves its time (add `--cov` to measure it all the same).
 
     The tests run on every core (`-n auto`; `-- -n 0` for one process). The quick loop while
-    working on anything but the browser: `nox -s tests -- -m "not browser"`. Temporary
-    folders are made in memory when the machine allows it (see `_memory_tmpdir`).
+    working on anything but the browser: `nox -s tests -- -m "not browser"`. Bytecode is
+    cached and temporary folders are made in memory when the machine allows it (`_test_env`).
     """
     install(session, "-e", ".[dev]")
-    env = _memory_tmpdir()
+    env = _test_env()
     if session.posargs:
         session.run("pytest", "-n", "auto", *session.posargs, env=env)
         return

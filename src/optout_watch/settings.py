@@ -111,34 +111,23 @@ def _whole_number(minimum: int) -> Callable[[Any, str], int]:
     return parse
 
 
-def _positive_float(value: Any, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = 0.0
-    if isinstance(value, bool) or not number > 0 or number == float("inf"):
-        raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
-    return number
+def _number(accepts: Callable[[float], bool], expected: str) -> Callable[[Any, str], float]:
+    def parse(value: Any, where: str) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")  # accepted by no range
+        if isinstance(value, bool) or not accepts(number):
+            raise ConfigError(f"{where}: expected {expected}, got {value!r}")
+        return number
+
+    return parse
 
 
-def _seconds_or_none(value: Any, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1.0
-    if isinstance(value, bool) or not 0 <= number < float("inf"):
-        raise ConfigError(f"{where}: expected a number of seconds, 0 or more, got {value!r}")
-    return number
-
-
-def _share(value: Any, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1.0
-    if isinstance(value, bool) or not 0 <= number <= 1:
-        raise ConfigError(f"{where}: expected a number between 0 and 1, got {value!r}")
-    return number
+_INFINITY = float("inf")
+_positive_seconds = _number(lambda n: 0 < n < _INFINITY, "a positive number of seconds")
+_seconds = _number(lambda n: 0 <= n < _INFINITY, "a number of seconds, 0 or more")
+_share = _number(lambda n: 0 <= n <= 1, "a number between 0 and 1")
 
 
 def _text(value: Any, where: str) -> str:
@@ -178,9 +167,9 @@ _PARSERS: dict[str, _Parser] = {
     "max-review-age-days": _whole_number(1),
     "confirm-after": _whole_number(1),
     "blocked-after": _whole_number(1),
-    "timeout": _positive_float,
-    "deadline": _positive_float,
-    "archive-timeout": _positive_float,
+    "timeout": _positive_seconds,
+    "deadline": _positive_seconds,
+    "archive-timeout": _positive_seconds,
     "archive-max-age-days": _whole_number(1),
     "retries": _whole_number(0),
     "max-concurrency": _whole_number(1),
@@ -192,7 +181,7 @@ _PARSERS: dict[str, _Parser] = {
     "min-score": _share,
     "max-new": _whole_number(0),
     "fixes-branch": _text,
-    "github-write-interval": _seconds_or_none,
+    "github-write-interval": _seconds,
 }
 _PATH_KEYS = {"catalogue", "state", "chromium"}
 #: Command-line values for these keys add to the configured ones instead of replacing them.

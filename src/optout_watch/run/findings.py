@@ -156,7 +156,8 @@ def failing_since_remembered(
 ) -> str | None:
     """When a link that failed at the last run began to fail, as its findings remember it; None
     when it did not fail then. For a state written before the links kept it themselves."""
-    failing = (_LINK_CODES[outcome] for outcome in (Outcome.BROKEN, Outcome.ERROR, Outcome.BLOCKED))
+    # A moved link works, at its new address.
+    failing = (code for code in _LINK_CODES.values() if code != Code.LINK_MOVED)
     seen = [memory.get(fingerprint_of(code, url, None)) for code in failing]
     return min(
         (m.first_seen for m in seen if m is not None and m.last_seen == last_run), default=None

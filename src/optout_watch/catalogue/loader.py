@@ -398,6 +398,14 @@ def _too_large(size: int, max_bytes: int) -> LoadError:
 
 def parse_document(raw: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
     """Parse the bytes of one catalogue file; raises `LoadError`."""
+    lines, node = _lines_and_node(raw, max_bytes)
+    builder = _Builder()
+    data = builder.build(node) if node is not None else None
+    return Document(path=path, data=data, lines=lines, _positions=builder.positions())
+
+
+def _lines_and_node(raw: bytes, max_bytes: int) -> tuple[tuple[str, ...], Node | None]:
+    """The lines of one catalogue file and its node tree; raises a located `LoadError`."""
     if len(raw) > max_bytes:
         raise _too_large(len(raw), max_bytes)
     text = _decode(raw)
@@ -418,9 +426,7 @@ def parse_document(raw: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> Doc
             f"character U+{error.character:04X} is not allowed in YAML; remove it",
             position,
         ) from None
-    builder = _Builder()
-    data = builder.build(node) if node is not None else None
-    return Document(path=path, data=data, lines=lines, _positions=builder.positions())
+    return lines, node
 
 
 def load_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:

@@ -76,7 +76,6 @@ class GuideProcedure:
     id: str
     title: str
     channel: str
-    channel_name: str
     surfaces: tuple[str, ...]
     surface_names: tuple[str, ...]
     #: `yes`, `no` or `unknown` (the source does not say).

@@ -26,7 +26,6 @@ from optout_watch.guide.model import (
 from optout_watch.guide.words import (
     ACCOUNT_MARKS,
     AUDIENCES,
-    CHANNELS,
     EFFORT_LEVELS,
     EFFORTS,
     LANGS,
@@ -143,7 +142,6 @@ def _procedure(
         id=procedure.id,
         title=getattr(procedure.title, lang),
         channel=channel,
-        channel_name=CHANNELS[lang][channel],
         surfaces=tuple(str(s) for s in procedure.surfaces),
         surface_names=tuple(SURFACES[lang][str(s)] for s in procedure.surfaces),
         account=account,

@@ -127,29 +127,7 @@ def reference_locate(builder: ReferenceBuilder, json_path: JsonPath, *, key: boo
 def reference_parse(raw: bytes) -> tuple[Any, ReferenceBuilder]:
     """The loader's `parse_document` as it was, with the reference builder (the steps before
     building are the loader's own: they did not change)."""
-    if len(raw) > loader.MAX_BYTES:
-        raise loader._too_large(len(raw), loader.MAX_BYTES)
-    text = loader._decode(raw)
-    lines = tuple(text.splitlines())
-    loader._refuse_tab_indentation(lines)
-    composer = loader._composer(text)
-    try:
-        node = composer.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        raise LoadError("OW103", f"YAML syntax error: {problem}", position) from None
-    except yaml.reader.ReaderError as error:
-        before = text[: error.position]
-        position = Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
-        raise LoadError(
-            "OW103",
-            f"character U+{error.character:04X} is not allowed in YAML; remove it",
-            position,
-        ) from None
-    finally:
-        composer.dispose()
+    _, node = loader._lines_and_node(raw, loader.MAX_BYTES)
     builder = ReferenceBuilder()
     return (builder.build(node) if node is not None else None), builder
 

@@ -504,7 +504,9 @@ def test_limits_per_host_and_global_hold(net: Loopback) -> None:
     assert all(judge(result).outcome == Outcome.OK for result in results)
     assert max(server.max_in_flight for server in servers) == 2
     assert net.max_in_flight == 5
-    assert net.max_busy_servers == 4
+    # Five at once, two at most per host: three hosts at once. A fourth joins only when the
+    # answers' timing staggers the hosts' turns, which nothing here guarantees.
+    assert net.max_busy_servers >= 3
 
 
 def test_a_busy_host_does_not_hold_back_the_others(net: Loopback) -> None:
